@@ -1,0 +1,1 @@
+name = "api_key"

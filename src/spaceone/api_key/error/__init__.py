@@ -1,0 +1,1 @@
+from spaceone.api_key.error.api_key import *

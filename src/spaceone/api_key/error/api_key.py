@@ -1,0 +1,17 @@
+"""Errors of the API-key service, each a spaceone-core error class."""
+
+from spaceone.core.error import ERROR_INVALID_ARGUMENT, ERROR_UNAVAILAVBLE
+
+__all__ = ["ERROR_DATABASE_UNAVAILABLE", "ERROR_DOMAIN_SECRET_MISSING"]
+
+
+class ERROR_DATABASE_UNAVAILABLE(ERROR_UNAVAILAVBLE):
+    _message = "The database is unavailable; retry later. (reason = {reason})"
+
+
+class ERROR_DOMAIN_SECRET_MISSING(ERROR_INVALID_ARGUMENT):
+    _status_code = "FAILED_PRECONDITION"
+    _message = (
+        "The domain has no signing key pair and DOMAIN_SECRET_AUTO_CREATE is off."
+        " (domain_id = {domain_id})"
+    )

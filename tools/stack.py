@@ -1,0 +1,173 @@
+"""Start the servers the service needs, on loopback, for local runs, tests and benchmarks.
+
+Each server is a real process: SecantusDB (a MongoDB-wire server) from its
+``secantusd-py`` command, redis-server, and the service's own gRPC server
+started with spaceone-core's ``spaceone run grpc-server``.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+HOST = "127.0.0.1"
+REPO = Path(__file__).resolve().parent.parent
+DB_USER = "api-key-service"
+DB_NAME = "identity"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode} before listening on port {port}")
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{what} did not listen on port {port} within {timeout} s")
+
+
+def stop_process(process: subprocess.Popen | None, timeout: float = 10) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class MongoServer:
+    """A SecantusDB server with a service user, its data kept in storage_path."""
+
+    def __init__(self, storage_path: Path, password: str, port: int | None = None, log_path: Path | None = None):
+        self.storage_path = Path(storage_path)
+        self.password = password
+        self.port = port or free_port()
+        self.log_path = log_path or self.storage_path.parent / "secantusdb.log"
+        self.process = None
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://{HOST}:{self.port}/"
+
+    def start(self) -> "MongoServer":
+        self.storage_path.mkdir(parents=True, exist_ok=True)
+        command = shutil.which("secantusd-py", path=os.path.dirname(sys.executable)) or "secantusd-py"
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [command, "--host", HOST, "--port", str(self.port), "--storage-path", str(self.storage_path),
+                 "--log-level", "WARNING"],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        wait_for_port(self.port, self.process, 60, "SecantusDB")
+        self._ensure_user()
+        return self
+
+    def _ensure_user(self) -> None:
+        from pymongo import MongoClient
+
+        client = MongoClient(self.uri, serverSelectionTimeoutMS=10000)
+        try:
+            users = client.admin.command("usersInfo", DB_USER)["users"]
+            if users:
+                client.admin.command("updateUser", DB_USER, pwd=self.password)
+            else:
+                client.admin.command("createUser", DB_USER, pwd=self.password, roles=["root"])
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+class RedisServer:
+    """A redis-server on loopback with no persistence: a restart starts empty."""
+
+    def __init__(self, port: int | None = None, log_path: Path | None = None):
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.process = None
+
+    def start(self) -> "RedisServer":
+        command = shutil.which("redis-server") or "/usr/bin/redis-server"
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [command, "--bind", HOST, "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port, self.process, 30, "redis-server")
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def database_config(mongo: MongoServer) -> dict:
+    return {
+        "default": {
+            "db": DB_NAME,
+            "host": mongo.uri,
+            "username": DB_USER,
+            "password": mongo.password,
+        }
+    }
+
+
+def cache_config(redis: RedisServer | None) -> dict:
+    if redis is None:
+        return {"default": {}}
+    return {"default": {"engine": "RedisCache", "host": HOST, "port": redis.port, "db": 0}}
+
+
+def write_config(path: Path, mongo: MongoServer, redis: RedisServer | None = None, **settings) -> Path:
+    """Write a spaceone-core config file whose GLOBAL section points at the given servers."""
+    config = {"DATABASES": database_config(mongo), "CACHES": cache_config(redis), "HOST": HOST}
+    config.update(settings)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({"GLOBAL": config}, sort_keys=False))
+    path.chmod(0o600)
+    return path
+
+
+class GRPCService:
+    """The service's gRPC server as a subprocess of spaceone-core's command line."""
+
+    def __init__(self, config_path: Path, port: int | None = None, log_path: Path | None = None, env: dict | None = None):
+        self.config_path = Path(config_path)
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.env = env
+        self.process = None
+
+    @property
+    def address(self) -> str:
+        return f"{HOST}:{self.port}"
+
+    def start(self, timeout: float = 60) -> "GRPCService":
+        command = [sys.executable, "-m", "spaceone.core.command", "run", "grpc-server", "spaceone.api_key",
+                   "-c", str(self.config_path), "-p", str(self.port)]
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        env = {**os.environ, **(self.env or {})}
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        wait_for_port(self.port, self.process, timeout, "the gRPC server")
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.process, timeout=20)
