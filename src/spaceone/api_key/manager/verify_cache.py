@@ -81,11 +81,12 @@ class VerifyCache:
         """
         if not self._ready():
             return None, None, False
-        pipeline = self._client.pipeline(transaction=False)
-        pipeline.get(_RECORD_KEY.format(domain_id=domain_id, api_key_id=api_key_id))
-        pipeline.get(_GENERATION_KEY.format(domain_id=domain_id, api_key_id=api_key_id))
+        keys = (
+            _RECORD_KEY.format(domain_id=domain_id, api_key_id=api_key_id),
+            _GENERATION_KEY.format(domain_id=domain_id, api_key_id=api_key_id),
+        )
         try:
-            record, generation = pipeline.execute()
+            record, generation = self._client.mget(keys)
         except redis.RedisError as exc:
             self._fail(exc)
             return None, None, False
@@ -216,7 +217,13 @@ def get_cache() -> VerifyCache:
         with _CACHE_LOCK:
             if _CACHE is None:
                 cache_config = config.get_global("CACHES", {}).get("default") or {}
-                if not config.get_global("API_KEY_CACHE_ENABLED", True) or cache_config.get("engine") != "RedisCache":
+                # spaceone-core merges its own default ({"engine": "RedisCache"}) into an
+                # empty entry, so an entry without a host means no cache, not localhost.
+                if (
+                    not config.get_global("API_KEY_CACHE_ENABLED", True)
+                    or cache_config.get("engine") != "RedisCache"
+                    or not cache_config.get("host")
+                ):
                     cache_config = None
                 _CACHE = VerifyCache(
                     cache_config,

@@ -15,6 +15,7 @@ from spaceone.api_key.lib import utc
 from spaceone.api_key.manager import APIKeyManager, VerifyManager, VerifyRecord
 from spaceone.api_key.model import APIKey
 from spaceone.api_key.service import request_checks as checks
+from spaceone.api_key.service.hot_path import hot_path_transaction
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class APIKeyService(BaseService):
         api_key_vo = self._get_scoped(params)
         self.api_key_mgr.delete_api_key(api_key_vo)
 
-    @transaction(permission="identity:APIKey.read", role_types=["SYSTEM"])
+    @hot_path_transaction(permission="identity:APIKey.read", role_types=["SYSTEM"])
     def verify(self, params: dict) -> dict:
         domain_id = checks.required_id(params, "domain_id")
         api_key_id = checks.required_id(params, "api_key_id")
