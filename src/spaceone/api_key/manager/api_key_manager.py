@@ -127,7 +127,7 @@ class APIKeyManager(BaseManager):
         if distinct is not None:
             api_key_query.check_field(distinct, "query.distinct")
         elif aggregate:
-            self._check_aggregate(aggregate)
+            aggregate = self._check_aggregate(aggregate)
         else:
             raise ERROR_INVALID_PARAMETER(key="query.aggregate", reason="aggregate or distinct is required")
 
@@ -153,7 +153,8 @@ class APIKeyManager(BaseManager):
         return value
 
     @staticmethod
-    def _check_aggregate(aggregate) -> None:
+    def _check_aggregate(aggregate) -> list:
+        """Return the aggregate with its sort stages as spaceone-core builds them, or raise."""
         if not isinstance(aggregate, list):
             raise ERROR_INVALID_PARAMETER(key="query.aggregate", reason="must be a list of stages")
         for index, stage in enumerate(aggregate):
@@ -165,6 +166,7 @@ class APIKeyManager(BaseManager):
                 raise ERROR_INVALID_PARAMETER(
                     key=key, reason=f"unknown stage {name!r}; allowed stages: {', '.join(_STAT_STAGES)}"
                 )
+        aggregate = [_sort_stage_as_list(stage, f"query.aggregate[{index}].sort") for index, stage in enumerate(aggregate)]
         try:
             # Builds the pipeline without running it, to reject a malformed stage as bad input.
             APIKey._make_aggregate_rules(aggregate)
@@ -173,6 +175,19 @@ class APIKeyManager(BaseManager):
         except (ERROR_DB_QUERY, KeyError, TypeError, AttributeError, ValueError) as exc:
             reason = getattr(exc, "message", None) or f"malformed stage ({type(exc).__name__})"
             raise ERROR_INVALID_PARAMETER(key="query.aggregate", reason=reason) from None
+        return aggregate
+
+
+def _sort_stage_as_list(stage: dict, key: str) -> dict:
+    """Turn an AggregateSort message ({key, desc} or {keys}) into the list spaceone-core expects."""
+    if "sort" not in stage:
+        return stage
+    sort = stage["sort"]
+    if isinstance(sort, dict):
+        sort = sort["keys"] if "keys" in sort else [sort]
+    if not isinstance(sort, list) or not all(isinstance(item, dict) and isinstance(item.get("key"), str) for item in sort):
+        raise ERROR_INVALID_PARAMETER(key=key, reason="must name a key to sort by")
+    return {"sort": [{"key": item["key"], "desc": bool(item.get("desc", False))} for item in sort]}
 
 
 def _to_json_values(value):

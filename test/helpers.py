@@ -1,0 +1,46 @@
+"""Small helpers shared by the tests."""
+
+import base64
+import json
+
+import grpc
+import pytest
+from google.protobuf import json_format
+
+from spaceone.api_key.proto import api_key_pb2 as pb
+
+CALL_TIMEOUT_SECONDS = 30
+
+
+def call(stub, method: str, message, metadata=()):
+    """Call a method and return its answer."""
+    return getattr(stub, method)(message, metadata=metadata, timeout=CALL_TIMEOUT_SECONDS)
+
+
+def call_error(stub, method: str, message, metadata=()) -> grpc.RpcError:
+    """Call a method that must fail, and return its error."""
+    with pytest.raises(grpc.RpcError) as excinfo:
+        call(stub, method, message, metadata)
+    return excinfo.value
+
+
+def create_key(stub, domain_id: str, user_id: str = "user-1", **fields):
+    return call(stub, "create", pb.CreateAPIKeyRequest(domain_id=domain_id, user_id=user_id, **fields))
+
+
+def verify_request(domain_id: str, api_key_id: str, user_id: str = "user-1") -> pb.VerifyAPIKeyRequest:
+    return pb.VerifyAPIKeyRequest(domain_id=domain_id, api_key_id=api_key_id, api_key_type="USER", user_id=user_id)
+
+
+def search_query(**fields) -> pb.APIKeySearchQuery:
+    return json_format.ParseDict(fields, pb.APIKeySearchQuery())
+
+
+def stat_query(**fields) -> pb.APIKeyStatQuery:
+    return json_format.ParseDict(fields, pb.APIKeyStatQuery())
+
+
+def jwt_claims(token: str) -> dict:
+    """Return a JWT's claims without checking its signature."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
