@@ -17,6 +17,7 @@ sys.path.insert(0, str(REPO / "tools"))
 sys.path.insert(0, str(REPO / "test"))
 
 import stack  # noqa: E402
+from helpers import DefaultTokenInterceptor  # noqa: E402
 
 from spaceone.api_key.proto import api_key_pb2_grpc  # noqa: E402
 
@@ -50,10 +51,23 @@ def grpc_service(state_dir, mongo):
 
 
 @pytest.fixture(scope="session")
-def channel(grpc_service):
+def system_token(grpc_service) -> str:
+    """The server's SYSTEM_TOKEN: the platform's credential, allowed every method in every domain."""
+    return grpc_service.system_token
+
+
+@pytest.fixture(scope="session")
+def bare_channel(grpc_service):
+    """A channel that sends only the metadata each call gives, for tests of authentication."""
     with grpc.insecure_channel(grpc_service.address) as grpc_channel:
         grpc.channel_ready_future(grpc_channel).result(timeout=30)
         yield grpc_channel
+
+
+@pytest.fixture(scope="session")
+def channel(bare_channel, system_token):
+    """A channel that sends the SYSTEM token with every call that sends no token itself."""
+    return grpc.intercept_channel(bare_channel, DefaultTokenInterceptor(system_token))
 
 
 @pytest.fixture(scope="session")

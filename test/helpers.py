@@ -1,6 +1,7 @@
 """Small helpers shared by the tests."""
 
 import base64
+import collections
 import json
 
 import grpc
@@ -44,3 +45,41 @@ def jwt_claims(token: str) -> dict:
     """Return a JWT's claims without checking its signature."""
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def token_metadata(token: str) -> tuple:
+    """Return call metadata that carries the token the way the platform's clients send it."""
+    return (("token", token),)
+
+
+class _CallDetails(
+    collections.namedtuple("_CallDetails", ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression")),
+    grpc.ClientCallDetails,
+):
+    pass
+
+
+class DefaultTokenInterceptor(grpc.UnaryUnaryClientInterceptor):
+    """Send a token with every unary call whose metadata carries none of its own."""
+
+    def __init__(self, token: str):
+        self._token = token
+
+    def intercept_unary_unary(self, continuation, client_call_details, request):
+        metadata = list(client_call_details.metadata or ())
+        if not any(key == "token" for key, _ in metadata):
+            metadata.append(("token", self._token))
+        details = _CallDetails(
+            client_call_details.method,
+            client_call_details.timeout,
+            metadata,
+            client_call_details.credentials,
+            client_call_details.wait_for_ready,
+            getattr(client_call_details, "compression", None),
+        )
+        return continuation(details, request)
+
+
+def channel_with_token(address: str, token: str) -> grpc.Channel:
+    """Open a channel to a loopback server that sends the token unless a call sends its own."""
+    return grpc.intercept_channel(grpc.insecure_channel(address), DefaultTokenInterceptor(token))
