@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO / "tools"))
 sys.path.insert(0, str(REPO / "test"))
 
 import stack  # noqa: E402
-from helpers import DefaultTokenInterceptor  # noqa: E402
+from helpers import DefaultTokenInterceptor, Secret  # noqa: E402
 
 from spaceone.api_key.proto import api_key_pb2_grpc  # noqa: E402
 
@@ -51,9 +51,9 @@ def grpc_service(state_dir, mongo):
 
 
 @pytest.fixture(scope="session")
-def system_token(grpc_service) -> str:
+def system_token(grpc_service) -> Secret:
     """The server's SYSTEM_TOKEN: the platform's credential, allowed every method in every domain."""
-    return grpc_service.system_token
+    return Secret(grpc_service.system_token)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 import base64
 import collections
+import hashlib
 import json
 
 import grpc
@@ -47,6 +48,27 @@ def jwt_claims(token: str) -> dict:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
+class Secret(str):
+    """A token that pytest and logs show as a short hash, never as its text.
+
+    pytest prints the arguments of each failing frame, so every token a test
+    passes around is wrapped in this class. It works wherever a str does.
+    """
+
+    def __repr__(self) -> str:
+        return f"<secret sha256:{self.digest()}>"
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.encode("utf-8")).hexdigest()[:12]
+
+
+class SecretJWK(dict):
+    """A private JWK that pytest shows as a placeholder, never by its parameters."""
+
+    def __repr__(self) -> str:
+        return "<private JWK>"
+
+
 def token_metadata(token: str) -> tuple:
     """Return call metadata that carries the token the way the platform's clients send it."""
     return (("token", token),)
@@ -63,7 +85,7 @@ class DefaultTokenInterceptor(grpc.UnaryUnaryClientInterceptor):
     """Send a token with every unary call whose metadata carries none of its own."""
 
     def __init__(self, token: str):
-        self._token = token
+        self._token = Secret(token)
 
     def intercept_unary_unary(self, continuation, client_call_details, request):
         metadata = list(client_call_details.metadata or ())

@@ -9,7 +9,7 @@ import pytest
 from spaceone.core import pygrpc
 
 import stack
-from helpers import call, call_error, channel_with_token, create_key, token_metadata, verify_request
+from helpers import Secret, call, call_error, channel_with_token, create_key, token_metadata, verify_request
 from spaceone.api_key.proto import api_key_pb2 as pb
 from spaceone.api_key.proto import api_key_pb2_grpc
 
@@ -27,7 +27,7 @@ def start_service(tmp_path, mongo, name="grpc", env=None, port=None) -> stack.GR
 
 
 def open_stub(service: stack.GRPCService):
-    channel = channel_with_token(service.address, service.system_token)
+    channel = channel_with_token(service.address, Secret(service.system_token))
     grpc.channel_ready_future(channel).result(timeout=30)
     return channel, api_key_pb2_grpc.APIKeyStub(channel)
 
