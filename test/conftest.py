@@ -43,11 +43,45 @@ def db(mongo):
 
 
 @pytest.fixture(scope="session")
-def grpc_service(state_dir, mongo):
-    config_path = stack.write_config(state_dir / "grpc.yml", mongo)
+def redis_server(state_dir):
+    server = stack.RedisServer(log_path=state_dir / "redis.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_server):
+    import redis
+
+    client = redis.Redis(host=stack.HOST, port=redis_server.port)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def grpc_service(state_dir, mongo, redis_server):
+    config_path = stack.write_config(state_dir / "grpc.yml", mongo, redis_server)
     service = stack.GRPCService(config_path, log_path=state_dir / "grpc-server.log").start()
     yield service
     service.stop()
+
+
+@pytest.fixture(scope="session")
+def second_grpc_service(state_dir, mongo, redis_server, grpc_service):
+    """Another replica sharing MongoDB, Redis and the SYSTEM_TOKEN with grpc_service."""
+    config_path = stack.write_config(
+        state_dir / "grpc-2.yml", mongo, redis_server, SYSTEM_TOKEN=grpc_service.system_token
+    )
+    service = stack.GRPCService(config_path, log_path=state_dir / "grpc-server-2.log").start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def second_stub(second_grpc_service, system_token):
+    with grpc.insecure_channel(second_grpc_service.address) as grpc_channel:
+        grpc.channel_ready_future(grpc_channel).result(timeout=30)
+        yield api_key_pb2_grpc.APIKeyStub(grpc.intercept_channel(grpc_channel, DefaultTokenInterceptor(system_token)))
 
 
 @pytest.fixture(scope="session")

@@ -59,6 +59,7 @@ API_KEY_MAX_TTL_DAYS = 365  # also the default lifetime of a new key
 API_KEY_LAST_ACCESS_INTERVAL_SECONDS = 60  # at most one last_accessed_at write per key per interval
 API_KEY_CACHE_ENABLED = True
 API_KEY_CACHE_TTL_SECONDS = 30  # upper bound on a cached verify record's life
+API_KEY_CACHE_TIMEOUT_SECONDS = 0.5  # Redis connect and read timeout before falling back to MongoDB
 
 # Domain secrets: one RSA key pair per domain, signing the API keys.
 DOMAIN_SECRET_AUTO_CREATE = True

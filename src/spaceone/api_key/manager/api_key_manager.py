@@ -11,6 +11,7 @@ from spaceone.api_key.manager import api_key_query
 from spaceone.api_key.manager.database import database_errors
 from spaceone.api_key.manager.domain_secret_manager import DomainSecretManager
 from spaceone.api_key.manager.key_signer import sign_api_key
+from spaceone.api_key.manager.verify_cache import get_cache
 from spaceone.api_key.model import APIKey
 
 _LOGGER = logging.getLogger(__name__)
@@ -68,17 +69,27 @@ class APIKeyManager(BaseManager):
         return api_key_vo
 
     def update_api_key(self, api_key_vo: APIKey, **changes) -> APIKey:
-        """Apply the changes atomically; NOT_FOUND if the key was deleted meanwhile."""
+        """Apply the changes atomically, then drop the cached verify record.
+
+        NOT_FOUND if the key was deleted meanwhile.
+        """
         update = {f"set__{field}": value for field, value in changes.items()}
-        with database_errors():
-            updated_vo = APIKey.objects(pk=api_key_vo.pk).modify(new=True, **update)
+        try:
+            with database_errors():
+                updated_vo = APIKey.objects(pk=api_key_vo.pk).modify(new=True, **update)
+        finally:
+            # Also after a failure: a write that timed out may still have landed.
+            get_cache().invalidate(api_key_vo.domain_id, api_key_vo.api_key_id)
         if updated_vo is None:
             raise ERROR_NOT_FOUND(key="api_key_id", value=api_key_vo.api_key_id)
         return updated_vo
 
     def delete_api_key(self, api_key_vo: APIKey) -> None:
-        with database_errors():
-            deleted = APIKey.objects(pk=api_key_vo.pk).delete()
+        try:
+            with database_errors():
+                deleted = APIKey.objects(pk=api_key_vo.pk).delete()
+        finally:
+            get_cache().invalidate(api_key_vo.domain_id, api_key_vo.api_key_id)
         if not deleted:
             raise ERROR_NOT_FOUND(key="api_key_id", value=api_key_vo.api_key_id)
         _LOGGER.info("Deleted API key: api_key_id=%s domain_id=%s", api_key_vo.api_key_id, api_key_vo.domain_id)

@@ -13,6 +13,7 @@ from spaceone.core.manager import BaseManager
 from spaceone.api_key.lib import utc
 from spaceone.api_key.manager.api_key_manager import APIKeyManager
 from spaceone.api_key.manager.database import database_errors
+from spaceone.api_key.manager.verify_cache import decode_record, encode_record, get_cache
 from spaceone.api_key.model import APIKey
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,6 +54,14 @@ class VerifyRecord:
             expires_at_ms=utc.to_epoch_ms(api_key_vo.expired_at),
         )
 
+    @classmethod
+    def from_cache(cls, domain_id: str, api_key_id: str, value: bytes) -> "VerifyRecord":
+        state, owner_type, owner_id, created_at_ms, expires_at_ms = decode_record(value)
+        return cls(api_key_id, domain_id, state, owner_type, owner_id, created_at_ms, expires_at_ms)
+
+    def to_cache(self) -> str:
+        return encode_record([self.state, self.owner_type, self.owner_id, self.created_at_ms, self.expires_at_ms])
+
     def check(self, owner_type: str, owner_id: str, now: float) -> VerifyOutcome:
         # The order matters only for the reason given: ownership first, so that a
         # caller guessing ids learns nothing about another owner's key state.
@@ -83,13 +92,29 @@ class VerifyManager(BaseManager):
 
     @staticmethod
     def _load_record(domain_id: str, api_key_id: str) -> VerifyRecord | None:
+        """Return the key's record from the cache, or from MongoDB and then into the cache."""
+        cache = get_cache()
+        cached, generation, cache_usable = cache.read(domain_id, api_key_id)
+        if cached is not None:
+            return VerifyRecord.from_cache(domain_id, api_key_id, cached)
+
         with database_errors():
             api_key_vo = APIKey.objects(domain_id=domain_id, api_key_id=api_key_id).first()
-        return None if api_key_vo is None else VerifyRecord.from_model(api_key_vo)
+        if api_key_vo is None:
+            return None
+
+        record = VerifyRecord.from_model(api_key_vo)
+        if cache_usable:
+            cache.fill(domain_id, api_key_id, record.to_cache(), generation)
+        return record
 
 
 class _AccessRecorder:
-    """Writes last_accessed_at at most once per key per interval from this process."""
+    """Writes last_accessed_at at most once per key per interval.
+
+    This process skips keys it wrote within the interval without asking Redis;
+    for the others, the replica that claims the interval in Redis writes.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -104,6 +129,8 @@ class _AccessRecorder:
             self._last_written[key] = now
             self._forget_older_than(now - interval)
 
+        if not get_cache().claim_access_write(domain_id, api_key_id, interval):
+            return
         try:
             APIKeyManager().record_last_access(domain_id, api_key_id, utc.now())
         except ERROR_BASE as exc:
