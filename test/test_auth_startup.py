@@ -1,5 +1,8 @@
 """The authentication setting at server start: on by default, off only with a loud warning, never silently."""
 
+import subprocess
+import sys
+
 import grpc
 import pytest
 
@@ -92,3 +95,47 @@ def test_missing_system_token_warns_and_grants_nothing(tmp_path, mongo, domain_i
 
     assert codes == [UNAUTHENTICATED, UNAUTHENTICATED]
     assert "SYSTEM_TOKEN is not set" in log
+
+
+SERVICE_CHECK_SCRIPT = """
+import logging, sys
+from spaceone.core import config
+from spaceone.api_key.handler.startup import AuthConfigurationError, ensure_auth_setting_applied
+
+logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format="%(levelname)s %(message)s")
+config.init_conf(package="spaceone.api_key")
+config.set_service_config()
+config.set_file_conf(sys.argv[1])
+for _call in range(3):
+    try:
+        ensure_auth_setting_applied()
+        print("applied")
+    except AuthConfigurationError as error:
+        print("rejected:", error)
+"""
+
+
+def run_service_check(tmp_path, mongo, name: str, **settings) -> list[str]:
+    """Call ensure_auth_setting_applied three times in a fresh process, as APIKeyService does per call."""
+    config_path = stack.write_config(tmp_path / f"{name}.yml", mongo, **settings)
+    completed = subprocess.run(
+        [sys.executable, "-c", SERVICE_CHECK_SCRIPT, str(config_path)], capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.splitlines()
+
+
+def test_service_check_rejects_every_call_without_handlers(tmp_path, mongo):
+    handlers = {"authentication": [], "authorization": [], "mutation": [], "event": []}
+
+    lines = run_service_check(tmp_path, mongo, "service-no-handlers", HANDLERS=handlers)
+
+    assert len(lines) == 3
+    assert all(line.startswith("rejected: HANDLERS lacks") for line in lines)
+
+
+def test_service_check_warns_once_per_process(tmp_path, mongo):
+    lines = run_service_check(tmp_path, mongo, "service-development", AUTH_DISABLED_FOR_DEVELOPMENT=True)
+
+    assert lines.count("applied") == 3
+    assert sum(WARNING_TEXT in line for line in lines) == 1

@@ -2,9 +2,13 @@
 
 Authentication can be off only through AUTH_DISABLED_FOR_DEVELOPMENT, and only
 this module turns it off, so the WARNING below is logged whenever it is off.
+The gRPC server runs the check at start. APIKeyService runs it too, once per
+process, so that a server that starts without it (such as the REST server)
+still gets it before its first call is served.
 """
 
 import logging
+import threading
 
 from spaceone.core import config
 from spaceone.core.handler import get_authentication_handlers, get_authorization_handlers
@@ -24,6 +28,20 @@ class AuthConfigurationError(RuntimeError):
     """The authentication setting is unsafe or invalid; the server must not start."""
 
 
+_applied = False
+_apply_lock = threading.Lock()
+
+
+def ensure_auth_setting_applied() -> None:
+    """Run apply_auth_setting once per process; raise its error again on every call until it passes."""
+    global _applied
+    if _applied:
+        return
+    with _apply_lock:
+        if not _applied:
+            apply_auth_setting()
+
+
 def apply_auth_setting() -> bool:
     """Check the authentication setting, or turn authentication off for development.
 
@@ -33,15 +51,18 @@ def apply_auth_setting() -> bool:
     configured handlers, so that a broken handler entry fails the start, not
     the first request.
     """
+    global _applied
     disabled = config.get_global(DISABLE_SETTING, False)
     if not isinstance(disabled, bool):
         raise AuthConfigurationError(f"{DISABLE_SETTING} must be true or false, got {type(disabled).__name__}")
     if disabled:
         _disable_auth()
+        _applied = True
         return False
 
     _check_handlers()
     _check_system_token()
+    _applied = True
     return True
 
 

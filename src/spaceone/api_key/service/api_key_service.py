@@ -11,6 +11,7 @@ from spaceone.core.service import (
     transaction,
 )
 
+from spaceone.api_key.handler.startup import ensure_auth_setting_applied
 from spaceone.api_key.lib import utc
 from spaceone.api_key.manager import APIKeyManager, VerifyManager, VerifyRecord
 from spaceone.api_key.model import APIKey
@@ -46,6 +47,7 @@ class APIKeyService(BaseService):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        ensure_auth_setting_applied()
         self.api_key_mgr = APIKeyManager()
         self.verify_mgr = VerifyManager()
 
