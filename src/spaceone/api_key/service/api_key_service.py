@@ -19,10 +19,10 @@ from spaceone.api_key.service import request_checks as checks
 
 _LOGGER = logging.getLogger(__name__)
 
-# Role types that may call each method; the authorization handler enforces them
-# and confines every role but SYSTEM to its domain, and every role below
+# Role types that may call each method. The authorization handler enforces them.
+# It confines every role but SYSTEM to its domain, and every role below
 # DOMAIN_ADMIN to its own keys. Permissions are declared for the platform's
-# policies: this service holds no role bindings, so it does not check them.
+# policies, but this service has no role bindings, so it does not check them.
 _ALL_ROLES = ["SYSTEM", "DOMAIN_ADMIN", "WORKSPACE_OWNER", "WORKSPACE_MEMBER", "USER"]
 _STATES = ("ENABLED", "DISABLED")
 _API_KEY_TYPES = ("USER", "APP")
@@ -37,10 +37,10 @@ class APIKeyService(BaseService):
 
     Every method is confined to params["domain_id"]. When an authorization
     handler sets params["user_id"] for a caller that may touch only its own
-    keys, every method is confined to that owner too: create makes a key of
-    that user, and get, update, enable, disable, delete, list and stat see only
-    that user's keys. Each method returns plain values: the API key info as a
-    dict.
+    keys, every method is confined to that owner too. create then makes a key
+    of that user, and get, update, enable, disable, delete, list and stat see
+    only that user's keys. Each method returns plain values: the API key info
+    as a dict.
     """
 
     resource = "APIKey"
