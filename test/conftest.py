@@ -17,6 +17,7 @@ sys.path.insert(0, str(REPO / "tools"))
 sys.path.insert(0, str(REPO / "test"))
 
 import stack  # noqa: E402
+from helpers import DefaultTokenInterceptor, Secret  # noqa: E402
 
 from spaceone.api_key.proto import api_key_pb2_grpc  # noqa: E402
 
@@ -66,26 +67,41 @@ def grpc_service(state_dir, mongo, redis_server):
 
 
 @pytest.fixture(scope="session")
-def second_grpc_service(state_dir, mongo, redis_server):
-    """Another replica sharing MongoDB and Redis with grpc_service."""
-    config_path = stack.write_config(state_dir / "grpc-2.yml", mongo, redis_server)
+def second_grpc_service(state_dir, mongo, redis_server, grpc_service):
+    """Another replica sharing MongoDB, Redis and the SYSTEM_TOKEN with grpc_service."""
+    config_path = stack.write_config(
+        state_dir / "grpc-2.yml", mongo, redis_server, SYSTEM_TOKEN=grpc_service.system_token
+    )
     service = stack.GRPCService(config_path, log_path=state_dir / "grpc-server-2.log").start()
     yield service
     service.stop()
 
 
 @pytest.fixture(scope="session")
-def second_stub(second_grpc_service):
+def second_stub(second_grpc_service, system_token):
     with grpc.insecure_channel(second_grpc_service.address) as grpc_channel:
         grpc.channel_ready_future(grpc_channel).result(timeout=30)
-        yield api_key_pb2_grpc.APIKeyStub(grpc_channel)
+        yield api_key_pb2_grpc.APIKeyStub(grpc.intercept_channel(grpc_channel, DefaultTokenInterceptor(system_token)))
 
 
 @pytest.fixture(scope="session")
-def channel(grpc_service):
+def system_token(grpc_service) -> Secret:
+    """The server's SYSTEM_TOKEN: the platform's credential, allowed every method in every domain."""
+    return Secret(grpc_service.system_token)
+
+
+@pytest.fixture(scope="session")
+def bare_channel(grpc_service):
+    """A channel that sends only the metadata each call gives, for tests of authentication."""
     with grpc.insecure_channel(grpc_service.address) as grpc_channel:
         grpc.channel_ready_future(grpc_channel).result(timeout=30)
         yield grpc_channel
+
+
+@pytest.fixture(scope="session")
+def channel(bare_channel, system_token):
+    """A channel that sends the SYSTEM token with every call that sends no token itself."""
+    return grpc.intercept_channel(bare_channel, DefaultTokenInterceptor(system_token))
 
 
 @pytest.fixture(scope="session")

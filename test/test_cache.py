@@ -9,7 +9,7 @@ import grpc
 import pytest
 
 import stack
-from helpers import call, call_error, create_key, verify_request
+from helpers import Secret, call, call_error, channel_with_token, create_key, verify_request
 from spaceone.api_key.proto import api_key_pb2 as pb
 from spaceone.api_key.proto import api_key_pb2_grpc
 
@@ -159,7 +159,7 @@ def short_interval_stack(tmp_path, mongo):
     redis_server = stack.RedisServer(log_path=tmp_path / "redis.log").start()
     config_path = stack.write_config(tmp_path / "grpc.yml", mongo, redis_server, API_KEY_LAST_ACCESS_INTERVAL_SECONDS=1)
     service = stack.GRPCService(config_path, log_path=tmp_path / "grpc.log").start()
-    channel = grpc.insecure_channel(service.address)
+    channel = channel_with_token(service.address, Secret(service.system_token))
     yield api_key_pb2_grpc.APIKeyStub(channel), redis_server, service, tmp_path
     channel.close()
     service.stop()

@@ -9,7 +9,7 @@ import pytest
 from spaceone.core import pygrpc
 
 import stack
-from helpers import call, call_error, create_key, verify_request
+from helpers import Secret, call, call_error, channel_with_token, create_key, token_metadata, verify_request
 from spaceone.api_key.proto import api_key_pb2 as pb
 from spaceone.api_key.proto import api_key_pb2_grpc
 
@@ -27,7 +27,7 @@ def start_service(tmp_path, mongo, name="grpc", env=None, port=None) -> stack.GR
 
 
 def open_stub(service: stack.GRPCService):
-    channel = grpc.insecure_channel(service.address)
+    channel = channel_with_token(service.address, Secret(service.system_token))
     grpc.channel_ready_future(channel).result(timeout=30)
     return channel, api_key_pb2_grpc.APIKeyStub(channel)
 
@@ -109,23 +109,26 @@ def test_mongodb_outage_unavailable_then_recovers(tmp_path, own_mongo, domain_id
     assert got.api_key_id == info.api_key_id
 
 
-def test_reflection_client_call_sequence(grpc_service, db, domain_id):
+def test_reflection_client_call_sequence(grpc_service, system_token, db, domain_id):
     """The platform's reflection-based client needs no stubs of its own."""
     client = pygrpc.client(endpoint=grpc_service.address)
     api_key = client.APIKey
+    metadata = token_metadata(system_token)
 
-    created = api_key.create({"user_id": "user-1", "domain_id": domain_id, "name": "reflected"})
+    created = api_key.create({"user_id": "user-1", "domain_id": domain_id, "name": "reflected"}, metadata=metadata)
     verify = {"api_key_id": created.api_key_id, "api_key_type": "USER", "user_id": "user-1", "domain_id": domain_id}
     key_request = {"api_key_id": created.api_key_id, "domain_id": domain_id}
 
-    verified = api_key.verify(verify)
-    disabled = api_key.disable(key_request)
+    verified = api_key.verify(verify, metadata=metadata)
+    disabled = api_key.disable(key_request, metadata=metadata)
     with pytest.raises(Exception) as rejected:
-        api_key.verify(verify)
-    enabled = api_key.enable(key_request)
-    listed = api_key.list({"domain_id": domain_id})
-    counted = api_key.stat({"domain_id": domain_id, "query": {"aggregate": [{"count": {"name": "total"}}]}})
-    api_key.delete(key_request)
+        api_key.verify(verify, metadata=metadata)
+    enabled = api_key.enable(key_request, metadata=metadata)
+    listed = api_key.list({"domain_id": domain_id}, metadata=metadata)
+    counted = api_key.stat(
+        {"domain_id": domain_id, "query": {"aggregate": [{"count": {"name": "total"}}]}}, metadata=metadata
+    )
+    api_key.delete(key_request, metadata=metadata)
 
     assert created.api_key.count(".") == 2
     assert verified.state == created.state

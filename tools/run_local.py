@@ -1,6 +1,8 @@
 """Run the service on its embedded default: SecantusDB with data in .local/, then the gRPC server.
 
 No external server is needed. Stop with Ctrl-C; data is kept for the next run.
+The first run creates a system token in .local/system-token (mode 0600) and
+every run writes it into .local/config.yml as SYSTEM_TOKEN.
 """
 
 import argparse
@@ -22,13 +24,17 @@ def main() -> None:
 
     state_dir = Path(args.state_dir)
     password_file = state_dir / "db-password"
+    system_token_file = state_dir / "system-token"
     state_dir.mkdir(parents=True, exist_ok=True)
     if not password_file.exists():
-        password_file.write_text(secrets.token_urlsafe(24))
-        password_file.chmod(0o600)
+        stack.write_private_file(password_file, secrets.token_urlsafe(24))
+    if not system_token_file.exists():
+        stack.write_private_file(system_token_file, stack.new_system_token())
 
     mongo = stack.MongoServer(state_dir / "mongo", password_file.read_text().strip()).start()
-    config_path = stack.write_config(state_dir / "config.yml", mongo)
+    config_path = stack.write_config(
+        state_dir / "config.yml", mongo, SYSTEM_TOKEN=system_token_file.read_text().strip()
+    )
     grpc_service = stack.GRPCService(config_path, port=args.grpc_port, log_path=state_dir / "grpc-server.log")
 
     stopping = threading.Event()
@@ -37,6 +43,9 @@ def main() -> None:
         grpc_service.start()
         print(f"SecantusDB (MongoDB wire) on {mongo.uri} with data in {mongo.storage_path}")
         print(f"gRPC server on {grpc_service.address}, log in {grpc_service.log_path}")
+        print(f"System token (send it as the 'token' metadata) in {system_token_file}")
+        print(f"Mint a user's token: python tools/mint_token.py --config {config_path} --domain-id D --user-id U"
+              " --role DOMAIN_ADMIN")
         print("Press Ctrl-C to stop.", flush=True)
         while not stopping.wait(1):
             if grpc_service.process.poll() is not None:

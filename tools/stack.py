@@ -6,6 +6,7 @@ started with spaceone-core's ``spaceone run grpc-server``.
 """
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -135,15 +136,43 @@ def cache_config(redis: RedisServer | None) -> dict:
     return {"default": {"engine": "RedisCache", "host": HOST, "port": redis.port, "db": 0}}
 
 
+def new_system_token() -> str:
+    """Return a random system token for a local or test server (64 URL-safe characters)."""
+    return secrets.token_urlsafe(48)
+
+
 def write_config(path: Path, mongo: MongoServer, redis: RedisServer | None = None, **settings) -> Path:
-    """Write a spaceone-core config file whose GLOBAL section points at the given servers."""
-    config = {"DATABASES": database_config(mongo), "CACHES": cache_config(redis), "HOST": HOST}
+    """Write a spaceone-core config file whose GLOBAL section points at the given servers.
+
+    The file carries a new random SYSTEM_TOKEN unless settings give one; read
+    it back with read_system_token. The file is readable by its owner only.
+    """
+    config = {
+        "DATABASES": database_config(mongo),
+        "CACHES": cache_config(redis),
+        "HOST": HOST,
+        "SYSTEM_TOKEN": new_system_token(),
+    }
     config.update(settings)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump({"GLOBAL": config}, sort_keys=False))
-    path.chmod(0o600)
+    write_private_file(path, yaml.safe_dump({"GLOBAL": config}, sort_keys=False))
     return path
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write text to a file that only its owner can read, from its creation on."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # os.open's mode applies only to a new file; an older one may have wider bits.
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+
+
+def read_system_token(config_path: Path) -> str:
+    """Return the SYSTEM_TOKEN of a config file written by write_config ("" if it has none)."""
+    config = yaml.safe_load(Path(config_path).read_text()) or {}
+    return (config.get("GLOBAL") or {}).get("SYSTEM_TOKEN") or ""
 
 
 class GRPCService:
@@ -159,6 +188,11 @@ class GRPCService:
     @property
     def address(self) -> str:
         return f"{HOST}:{self.port}"
+
+    @property
+    def system_token(self) -> str:
+        """The SYSTEM_TOKEN of the server's config file, for clients acting as the platform."""
+        return read_system_token(self.config_path)
 
     def start(self, timeout: float = 60) -> "GRPCService":
         command = [sys.executable, "-m", "spaceone.core.command", "run", "grpc-server", "spaceone.api_key",

@@ -27,13 +27,24 @@ CACHES = {
     "local": {"engine": "LocalCache", "max_size": 128, "ttl": 300},
 }
 
-# Handlers: authentication and authorization are configured per deployment.
+# Handlers: every call is authenticated by its token and authorized by its
+# caller's role. The server refuses to start without both handlers, unless
+# AUTH_DISABLED_FOR_DEVELOPMENT is true (see handler/startup.py).
 HANDLERS = {
-    "authentication": [],
-    "authorization": [],
+    "authentication": [{"backend": "spaceone.api_key.handler.authentication:APIKeyAuthenticationHandler"}],
+    "authorization": [{"backend": "spaceone.api_key.handler.authorization:APIKeyAuthorizationHandler"}],
     "mutation": [],
     "event": [],
 }
+
+# The platform's system token: the only caller with the SYSTEM role (every
+# domain, and verify). Set it in the deployment's config; empty means no caller
+# has that role.
+SYSTEM_TOKEN = ""
+
+# True turns authentication and authorization off, with a WARNING at every
+# start. For development only: any caller could then use every domain's keys.
+AUTH_DISABLED_FOR_DEVELOPMENT = False
 
 ENDPOINTS = {}
 

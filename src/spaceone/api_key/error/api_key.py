@@ -1,8 +1,8 @@
 """Errors of the API-key service, each a spaceone-core error class."""
 
-from spaceone.core.error import ERROR_INVALID_ARGUMENT, ERROR_UNAVAILAVBLE
+from spaceone.core.error import ERROR_INVALID_ARGUMENT, ERROR_PERMISSION_DENIED, ERROR_UNAVAILAVBLE
 
-__all__ = ["ERROR_DATABASE_UNAVAILABLE", "ERROR_DOMAIN_SECRET_MISSING"]
+__all__ = ["ERROR_ACCESS_DENIED", "ERROR_DATABASE_UNAVAILABLE", "ERROR_DOMAIN_SECRET_MISSING"]
 
 
 class ERROR_DATABASE_UNAVAILABLE(ERROR_UNAVAILAVBLE):
@@ -15,3 +15,7 @@ class ERROR_DOMAIN_SECRET_MISSING(ERROR_INVALID_ARGUMENT):
         "The domain has no signing key pair and DOMAIN_SECRET_AUTO_CREATE is off."
         " (domain_id = {domain_id})"
     )
+
+
+class ERROR_ACCESS_DENIED(ERROR_PERMISSION_DENIED):
+    _message = "Permission denied: {reason}."

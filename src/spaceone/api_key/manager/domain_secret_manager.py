@@ -22,6 +22,12 @@ class DomainSecretManager(BaseManager):
     def get_public_jwk(self, domain_id: str) -> dict:
         return self._get_or_create(domain_id).pub_jwk
 
+    def find_public_jwk(self, domain_id: str) -> dict | None:
+        """Return the domain's public JWK, or None if it has no key pair; never creates one."""
+        with database_errors():
+            secret_vo = DomainSecret.objects(domain_id=domain_id).only("pub_jwk").first()
+        return None if secret_vo is None else secret_vo.pub_jwk
+
     def _get_or_create(self, domain_id: str) -> DomainSecret:
         with database_errors():
             secret_vo = DomainSecret.objects(domain_id=domain_id).first()

@@ -11,6 +11,7 @@ from spaceone.core.service import (
     transaction,
 )
 
+from spaceone.api_key.handler.startup import ensure_auth_setting_applied
 from spaceone.api_key.lib import utc
 from spaceone.api_key.manager import APIKeyManager, VerifyManager, VerifyRecord
 from spaceone.api_key.model import APIKey
@@ -19,7 +20,11 @@ from spaceone.api_key.service.hot_path import hot_path_transaction
 
 _LOGGER = logging.getLogger(__name__)
 
-_USER_ROLES = ["DOMAIN_ADMIN", "WORKSPACE_OWNER", "WORKSPACE_MEMBER", "USER"]
+# Role types that may call each method. The authorization handler enforces them.
+# It confines every role but SYSTEM to its domain, and every role below
+# DOMAIN_ADMIN to its own keys. Permissions are declared for the platform's
+# policies, but this service has no role bindings, so it does not check them.
+_ALL_ROLES = ["SYSTEM", "DOMAIN_ADMIN", "WORKSPACE_OWNER", "WORKSPACE_MEMBER", "USER"]
 _STATES = ("ENABLED", "DISABLED")
 _API_KEY_TYPES = ("USER", "APP")
 
@@ -33,18 +38,21 @@ class APIKeyService(BaseService):
 
     Every method is confined to params["domain_id"]. When an authorization
     handler sets params["user_id"] for a caller that may touch only its own
-    keys, get, update, enable, disable and delete are confined to that owner
-    too. Each method returns plain values: the API key info as a dict.
+    keys, every method is confined to that owner too. create then makes a key
+    of that user, and get, update, enable, disable, delete, list and stat see
+    only that user's keys. Each method returns plain values: the API key info
+    as a dict.
     """
 
     resource = "APIKey"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        ensure_auth_setting_applied()
         self.api_key_mgr = APIKeyManager()
         self.verify_mgr = VerifyManager()
 
-    @transaction(permission="identity:APIKey.write", role_types=_USER_ROLES)
+    @transaction(permission="identity:APIKey.write", role_types=_ALL_ROLES)
     def create(self, params: dict) -> dict:
         domain_id = checks.required_id(params, "domain_id")
         user_id = checks.required_id(params, "user_id")
@@ -57,7 +65,7 @@ class APIKeyService(BaseService):
         )
         return {**_info(api_key_vo), "api_key": api_key}
 
-    @transaction(permission="identity:APIKey.write", role_types=_USER_ROLES)
+    @transaction(permission="identity:APIKey.write", role_types=_ALL_ROLES)
     def update(self, params: dict) -> dict:
         api_key_vo = self._get_scoped(params)
         name = checks.optional_name(params)
@@ -65,15 +73,15 @@ class APIKeyService(BaseService):
             return _info(api_key_vo)
         return _info(self.api_key_mgr.update_api_key(api_key_vo, name=name))
 
-    @transaction(permission="identity:APIKey.write", role_types=_USER_ROLES)
+    @transaction(permission="identity:APIKey.write", role_types=_ALL_ROLES)
     def enable(self, params: dict) -> dict:
         return _info(self._set_state(params, "ENABLED"))
 
-    @transaction(permission="identity:APIKey.write", role_types=_USER_ROLES)
+    @transaction(permission="identity:APIKey.write", role_types=_ALL_ROLES)
     def disable(self, params: dict) -> dict:
         return _info(self._set_state(params, "DISABLED"))
 
-    @transaction(permission="identity:APIKey.write", role_types=_USER_ROLES)
+    @transaction(permission="identity:APIKey.write", role_types=_ALL_ROLES)
     def delete(self, params: dict) -> None:
         api_key_vo = self._get_scoped(params)
         self.api_key_mgr.delete_api_key(api_key_vo)
@@ -87,11 +95,11 @@ class APIKeyService(BaseService):
         record = self.verify_mgr.verify(domain_id, api_key_id, owner_type, owner_id)
         return _verify_info(record)
 
-    @transaction(permission="identity:APIKey.read", role_types=_USER_ROLES)
+    @transaction(permission="identity:APIKey.read", role_types=_ALL_ROLES)
     def get(self, params: dict) -> dict:
         return _info(self._get_scoped(params))
 
-    @transaction(permission="identity:APIKey.read", role_types=_USER_ROLES)
+    @transaction(permission="identity:APIKey.read", role_types=_ALL_ROLES)
     def list(self, params: dict) -> dict:
         restriction = {"domain_id": checks.required_id(params, "domain_id")}
         for key in ("api_key_id", "user_id"):
@@ -104,7 +112,7 @@ class APIKeyService(BaseService):
         api_key_vos, total_count = self.api_key_mgr.list_api_keys(query, restriction)
         return {"results": [_info(vo) for vo in api_key_vos], "total_count": total_count}
 
-    @transaction(permission="identity:APIKey.read", role_types=_USER_ROLES)
+    @transaction(permission="identity:APIKey.read", role_types=_ALL_ROLES)
     def stat(self, params: dict) -> dict:
         restriction = {"domain_id": checks.required_id(params, "domain_id")}
         if (user_id := checks.optional_id(params, "user_id")) is not None:

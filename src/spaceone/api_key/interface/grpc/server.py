@@ -5,6 +5,8 @@ import threading
 from spaceone.core import config
 from spaceone.core.pygrpc.server import GRPCServer
 
+from spaceone.api_key.handler.startup import apply_auth_setting
+
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -13,10 +15,12 @@ class APIKeyGRPCServer(GRPCServer):
 
     spaceone-core binds every interface ("[::]"); this server binds HOST (default
     127.0.0.1; a pod sets 0.0.0.0). On SIGTERM or SIGINT it stops accepting calls
-    and lets calls in flight finish for GRPC_SHUTDOWN_GRACE_SECONDS.
+    and lets calls in flight finish for GRPC_SHUTDOWN_GRACE_SECONDS. Before it
+    binds, it checks the authentication setting (handler/startup.py).
     """
 
     def run(self):
+        apply_auth_setting()
         host = config.get_global("HOST", "127.0.0.1")
         port = config.get_global("PORT")
         grace_seconds = config.get_global("GRPC_SHUTDOWN_GRACE_SECONDS", 10)
