@@ -245,7 +245,7 @@ def test_unsigned_token_rejected(bare_stub, callers):
 
 
 def test_oversized_token_rejected(bare_stub, callers):
-    token = Secret(callers.token("domain_admin") + "A" * 8192)
+    token = Secret(callers.token("domain_admin") + "A" * 4500)
 
     code, details, _response = grpc_outcome(bare_stub, "list", pb.APIKeySearchQuery(domain_id=callers.domain_id), token)
 

@@ -159,3 +159,21 @@ def test_server_listens_on_loopback_only(grpc_service):
     assert local_addresses, sockets
     # grpc may report the IPv4 loopback as the IPv4-mapped [::ffff:127.0.0.1].
     assert all(address.rsplit(":", 1)[0] in ("127.0.0.1", "[::ffff:127.0.0.1]") for address in local_addresses)
+
+
+@pytest.mark.parametrize("setting, value, named", [
+    ("API_KEY_MAX_TTL_DAYS", 0, "API_KEY_MAX_TTL_DAYS"),
+    ("API_KEY_CACHE_TTL_SECONDS", "thirty", "API_KEY_CACHE_TTL_SECONDS"),
+    ("DATABASES", {"default": {"host": "127.0.0.1:27017", "db": "identity", "username": "u"}}, "DATABASES.default.host"),
+])
+def test_invalid_configuration_stops_server(tmp_path, own_mongo, setting, value, named):
+    config_path = stack.write_config(tmp_path / "bad.yml", own_mongo, **{setting: value})
+    log_path = tmp_path / "bad.log"
+    service = stack.GRPCService(config_path, log_path=log_path)
+
+    # spaceone-core rejects a value whose type differs from the default's (exit 1);
+    # this service's validation rejects the rest (exit 2). Both name the key.
+    with pytest.raises(RuntimeError, match="exited with code [12] before listening"):
+        service.start(timeout=60)
+
+    assert named in log_path.read_text()

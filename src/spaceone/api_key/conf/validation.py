@@ -262,6 +262,10 @@ def _check_service_settings(conf: Mapping, problems: list[str]) -> None:
         if key in conf and not isinstance(conf[key], bool):
             problems.append(f"{key} must be a boolean (true or false), got {conf[key]!r}")
 
+    timeout = conf.get("API_KEY_CACHE_TIMEOUT_SECONDS", 0.5)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0.01 <= timeout <= 10:
+        problems.append(f"API_KEY_CACHE_TIMEOUT_SECONDS must be a number of seconds between 0.01 and 10, got {timeout!r}")
+
     if "SYSTEM_TOKEN" in conf and not isinstance(conf["SYSTEM_TOKEN"], str):
         problems.append(f"SYSTEM_TOKEN must be a string, got {type(conf['SYSTEM_TOKEN']).__name__}")
 

@@ -12,6 +12,9 @@ class APIKey(MongoModel):
     Times are naive datetimes in UTC, as pymongo returns them.
     """
 
+    # Indexes are created by model/indexes.py once the server has validated its configuration.
+    auto_create_index = False
+
     api_key_id = StringField(max_length=64, required=True, unique=True)
     name = StringField(max_length=255, default="")
     state = StringField(max_length=20, choices=STATES, default="ENABLED")

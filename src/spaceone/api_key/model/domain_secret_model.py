@@ -10,6 +10,9 @@ class DomainSecret(MongoModel):
     domain end with one key pair: the losing insert fails and re-reads.
     """
 
+    # Indexes are created by model/indexes.py once the server has validated its configuration.
+    auto_create_index = False
+
     domain_id = StringField(max_length=64, required=True, unique=True)
     pub_jwk = DictField(required=True)
     prv_jwk = DictField(required=True)

@@ -1,11 +1,14 @@
 import logging
 import signal
+import sys
 import threading
 
 from spaceone.core import config
 from spaceone.core.pygrpc.server import GRPCServer
 
-from spaceone.api_key.handler.startup import apply_auth_setting
+from spaceone.api_key.conf.validation import ConfigurationError, validate_global_config
+from spaceone.api_key.handler.startup import AuthConfigurationError, apply_auth_setting
+from spaceone.api_key.model.indexes import ensure_indexes
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -16,11 +19,13 @@ class APIKeyGRPCServer(GRPCServer):
     spaceone-core binds every interface ("[::]"); this server binds HOST (default
     127.0.0.1; a pod sets 0.0.0.0). On SIGTERM or SIGINT it stops accepting calls
     and lets calls in flight finish for GRPC_SHUTDOWN_GRACE_SECONDS. Before it
-    binds, it checks the authentication setting (handler/startup.py).
+    binds, it validates the configuration and the authentication setting
+    (handler/startup.py), and exits with code 2 naming the offending key.
     """
 
     def run(self):
-        apply_auth_setting()
+        check_configuration()
+        ensure_indexes()
         host = config.get_global("HOST", "127.0.0.1")
         port = config.get_global("PORT")
         grace_seconds = config.get_global("GRPC_SHUTDOWN_GRACE_SECONDS", 10)
@@ -48,3 +53,14 @@ class APIKeyGRPCServer(GRPCServer):
         # Printed for scripts that wait for the server; the log may go elsewhere.
         print(f"gRPC server listening on {host}:{bound_port}", flush=True)
         stopped.wait()
+
+
+def check_configuration() -> None:
+    """Exit with code 2 and a message naming the key when the configuration is invalid."""
+    try:
+        validate_global_config(config.get_global())
+        apply_auth_setting()
+    except (ConfigurationError, AuthConfigurationError) as exc:
+        _LOGGER.error("The server cannot start. %s", exc)
+        print(f"The server cannot start. {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
