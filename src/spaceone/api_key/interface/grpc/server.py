@@ -4,6 +4,8 @@ import sys
 import threading
 
 from spaceone.core import config
+from grpc_health.v1 import health_pb2
+from spaceone.core.pygrpc.extension.grpc_health import GRPCHealth
 from spaceone.core.pygrpc.server import GRPCServer
 
 from spaceone.api_key.conf.validation import ConfigurationError, validate_global_config
@@ -11,6 +13,22 @@ from spaceone.api_key.handler.startup import AuthConfigurationError, apply_auth_
 from spaceone.api_key.model.indexes import ensure_indexes
 
 _LOGGER = logging.getLogger(__name__)
+
+
+class APIKeyHealth(GRPCHealth):
+    """spaceone-core's health service, which answers NOT_SERVING once the server is stopping.
+
+    spaceone-core's own answers SERVING until the process ends; answering
+    NOT_SERVING during the grace period takes the pod out of its Service
+    before the listener closes.
+    """
+
+    stopping = False
+
+    def Check(self, request, context):
+        if APIKeyHealth.stopping:
+            return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.NOT_SERVING)
+        return super().Check(request, context)
 
 
 class APIKeyGRPCServer(GRPCServer):
@@ -22,6 +40,9 @@ class APIKeyGRPCServer(GRPCServer):
     binds, it validates the configuration and the authentication setting
     (handler/startup.py), and exits with code 2 naming the offending key.
     """
+
+    def add_service(self, servicer_cls):
+        super().add_service(APIKeyHealth if servicer_cls is GRPCHealth else servicer_cls)
 
     def run(self):
         check_configuration()
@@ -42,6 +63,7 @@ class APIKeyGRPCServer(GRPCServer):
 
         def stop(signum, _frame):
             _LOGGER.info("Stopping the gRPC server: signal=%s grace_seconds=%s", signum, grace_seconds)
+            APIKeyHealth.stopping = True
             self.server.stop(grace_seconds).wait()
             stopped.set()
 
