@@ -72,7 +72,18 @@ def _message_schema(descriptor: Descriptor, response: bool, parents: tuple[str, 
     schema = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         schema["required"] = required
+    if exclusive_pairs := _oneof_pairs(descriptor):
+        schema["not"] = {"anyOf": [{"required": list(pair)} for pair in exclusive_pairs]}
     return schema
+
+
+def _oneof_pairs(descriptor: Descriptor) -> list[tuple[str, str]]:
+    """Return each pair of fields that share a oneof: json_format rejects a message that sets both."""
+    pairs = []
+    for oneof in descriptor.oneofs:
+        names = [field.name for field in oneof.fields]
+        pairs.extend((first, second) for index, first in enumerate(names) for second in names[index + 1:])
+    return pairs
 
 
 def _always_present(field: FieldDescriptor) -> bool:
