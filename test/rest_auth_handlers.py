@@ -8,8 +8,8 @@ maps a token to what it may do:
     permissions: list of permissions, such as identity:APIKey.write
     requires_x_domain_id: the x_domain_id metadata must equal params["domain_id"]
     raise: name of a spaceone-core error class that the handler raises for
-        this token, with raise_kwargs as its arguments; lets a test reach a
-        status that the service itself only reaches by a rare race
+        this token, with raise_kwargs as its arguments. It lets a test reach
+        a status that the service itself reaches only in a rare race.
 """
 
 from spaceone.core import error as core_error

@@ -1,4 +1,4 @@
-"""Error statuses and bad input of the REST routes: each answer is the platform's JSON error shape.
+"""Error statuses and bad input of the REST routes: each error has the platform's JSON error shape.
 
 Bad-input cases also check that the store is unchanged, so that a rejected
 request never writes.
@@ -169,7 +169,7 @@ def rest_server_without_auto_secret(state_dir, mongo, tokens):
 
 
 def test_create_without_domain_secret_is_400(rest_server_without_auto_secret, tokens, store, domain_id):
-    # FAILED_PRECONDITION answers 400, as spaceone-core maps it.
+    # FAILED_PRECONDITION maps to 400, as in spaceone-core's REST exception handler.
     client = RESTClient(rest_server_without_auto_secret.url, tokens.admin)
 
     response = client.post("create", {"domain_id": domain_id, "user_id": "user-1"})

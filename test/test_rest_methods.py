@@ -78,7 +78,7 @@ def test_disable_then_enable_sets_state(api, store, make_key):
     assert store.find_one({"api_key_id": key["api_key_id"]})["state"] == "ENABLED"
 
 
-def test_delete_answers_empty_object(api, store, make_key):
+def test_delete_returns_empty_object(api, store, make_key):
     key = make_key()
 
     response = api.post("delete", {"domain_id": key["domain_id"], "api_key_id": key["api_key_id"]})

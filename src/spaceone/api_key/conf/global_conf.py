@@ -68,4 +68,4 @@ DOMAIN_SECRET_AUTO_CREATE = True
 # listed in conf/router_conf.py.
 REST_TITLE = "SpaceONE API-key service"
 REST_DESCRIPTION = "The APIKey methods of identity v2 over REST: POST /identity/v2/api-key/<method>."
-REST_MAX_BODY_BYTES = 64 * 1024  # larger request bodies are answered with HTTP 413
+REST_MAX_BODY_BYTES = 64 * 1024  # the REST routes reject a larger request body with HTTP 413

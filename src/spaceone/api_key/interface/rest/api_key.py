@@ -2,7 +2,7 @@
 
 Each route only translates: the JSON body becomes the method's proto request
 message and then the params dict the gRPC interface builds, the headers
-become the gRPC metadata, APIKeyService runs the method, and its answer is
+become the gRPC metadata, and APIKeyService runs the method. Its result is
 built as the proto response message and written as JSON with the proto's
 field names and every field present.
 """
@@ -70,7 +70,7 @@ def _verify_params(message: Message) -> dict:
     try:
         params["api_key_type"] = _API_KEY_TYPES.Name(message.api_key_type)
     except ValueError:
-        # proto3 JSON accepts an enum number outside the enum; the service rejects it.
+        # proto3 JSON accepts an enum number outside the enum, and the service rejects it.
         params["api_key_type"] = message.api_key_type
     owner_field = message.WhichOneof("api_key_info")
     if owner_field:

@@ -1,7 +1,7 @@
 """Errors of the REST interface as JSON, in the shape of spaceone-core's fastapi exception_handler.
 
 spaceone-core 2.0.144 raises HTTPException(detail={"code", "message"}), which
-FastAPI answers as {"detail": {"code": ..., "message": ...}}. The console
+FastAPI returns as {"detail": {"code": ..., "message": ...}}. The console
 reads that shape, so every error of these routes has it, including request
 validation errors, which FastAPI would otherwise answer with 422.
 """
@@ -49,7 +49,7 @@ def _validation_error(exc: RequestValidationError) -> ERROR_INVALID_PARAMETER:
 
 
 class ErrorTranslatingRoute(APIRoute):
-    """An APIRoute whose failures are answered as the platform's JSON errors.
+    """An APIRoute that returns its failures as the platform's JSON errors.
 
     spaceone-core builds the FastAPI app itself and mounts only routers, so
     app-wide exception handlers cannot be registered from this package: each
@@ -65,12 +65,12 @@ class ErrorTranslatingRoute(APIRoute):
             except RequestValidationError as exc:
                 return error_response(_validation_error(exc))
             except ERROR_BASE as error:
-                # The service logs its own errors with their details; this line
+                # The service logs its own errors with their details. This line
                 # also covers requests rejected before they reach it.
                 _LOGGER.info("REST request failed: path=%s code=%s", request.url.path, error.error_code)
                 return error_response(error)
             except Exception:
                 _LOGGER.exception("REST request failed: path=%s", request.url.path)
-                return error_response(ERROR_UNKNOWN(message="Internal error; see the server log."))
+                return error_response(ERROR_UNKNOWN(message="Internal error. See the server log for details."))
 
         return translate_errors

@@ -1,8 +1,8 @@
 """Translation of a REST request into the params and metadata the gRPC interface would build.
 
-The body is read with a size limit, decoded as strict JSON (UTF-8, no NaN or
-Infinity, no duplicate keys, bounded nesting) and parsed into the method's
-request message with json_format.ParseDict, which rejects unknown fields,
+The body is read with a size limit and decoded as strict JSON: UTF-8, no NaN
+or Infinity, no duplicate keys and bounded nesting. json_format.ParseDict
+then parses it into the method's request message, rejecting unknown fields,
 wrong JSON types and unknown enum names. Every failure is an
 ERROR_INVALID_PARAMETER naming the offending field, or
 ERROR_REQUEST_BODY_TOO_LARGE.
@@ -49,7 +49,7 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
 def decode_json_object(body: bytes) -> dict:
     """Decode the body as one JSON object, or raise ERROR_INVALID_PARAMETER under key "body"."""
     if not body.strip():
-        raise _invalid_body("is empty; send a JSON object such as {}")
+        raise _invalid_body("is empty, but must be a JSON object such as {}")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -174,7 +174,7 @@ def _check_shape(value: dict, descriptor: Descriptor, path: str) -> None:
         field = _field_of(descriptor, name)
         if field is None:
             allowed = ", ".join(candidate.name for candidate in descriptor.fields)
-            raise ERROR_INVALID_PARAMETER(key=key, reason=f"unknown field; allowed fields: {allowed}")
+            raise ERROR_INVALID_PARAMETER(key=key, reason=f"unknown field, allowed fields are {allowed}")
         if field.message_type is None or field.message_type.full_name in _FREE_JSON_TYPES or child is None:
             continue
         if field.message_type.GetOptions().map_entry:
@@ -204,7 +204,7 @@ def _parse_error(text: str, root: Descriptor) -> ERROR_INVALID_PARAMETER:
         message_descriptor = _message_at(root, path)
         allowed = ", ".join(field.name for field in message_descriptor.fields) if message_descriptor else ""
         return ERROR_INVALID_PARAMETER(
-            key=".".join([*path, match.group(1)]), reason=f"unknown field; allowed fields: {allowed}"
+            key=".".join([*path, match.group(1)]), reason=f"unknown field, allowed fields are {allowed}"
         )
     if match := _MULTIPLE_ONEOF.search(text):
         message_descriptor = _message_at(root, path)
