@@ -153,7 +153,8 @@ def _endpoint(method: _Method):
     ) -> JSONResponse:
         if credentials is None and request.headers.get("authorization") is not None:
             raise ERROR_AUTHENTICATE_FAILURE(message="the Authorization header must be 'Bearer <token>'")
-        metadata = rest_request.metadata_from_request(request, credentials.credentials if credentials else None)
+        token = credentials.credentials if credentials else None
+        metadata = rest_request.metadata_from_request(request, token, x_domain_id)
 
         max_bytes = config.get_global("REST_MAX_BODY_BYTES", REST_MAX_BODY_BYTES)
         body = rest_request.decode_json_object(await rest_request.read_body(request, max_bytes))

@@ -94,14 +94,15 @@ def message_to_params(message: Message) -> dict:
     return MessageToDict(message, preserving_proto_field_name=True)
 
 
-def metadata_from_request(request: Request, token: str | None) -> dict:
+def metadata_from_request(request: Request, token: str | None, x_domain_id: str | None) -> dict:
     """Return the metadata a gRPC call would carry: token, x_domain_id, traceparent and peer."""
     metadata = {}
     if token:
         metadata["token"] = token
-    for header, key in (("x-domain-id", "x_domain_id"), ("traceparent", "traceparent")):
-        if value := request.headers.get(header, "").strip():
-            metadata[key] = value
+    if x_domain_id and x_domain_id.strip():
+        metadata["x_domain_id"] = x_domain_id.strip()
+    if traceparent := request.headers.get("traceparent", "").strip():
+        metadata["traceparent"] = traceparent
     if request.client is not None:
         # gRPC's context.peer() format, such as "ipv4:127.0.0.1:50312".
         family = "ipv6" if ":" in request.client.host else "ipv4"
