@@ -228,6 +228,9 @@ BAD_BODIES = [
     ("list", b'{"query": {"filter": [null]}}', "query.filter[0]"),
     ("list", b'{"query": {"only": [1]}}', "query.only"),
     ("list", b'{"query": {"sorting": {}}}', "query.sorting"),
+    ("list", b'{"query": {"keyword": "a\\u0000b"}}', "query.keyword"),
+    ("list", b'{"query": {"filter": [{"k": "name", "v": "\\u0000", "o": "contain"}]}}', "query.filter[0].value"),
+    ("list", b'{"query": {"filter": [{"k": "name", "v": ["a", "\\u0000"], "o": "contain_in"}]}}', "query.filter[0].value"),
     ("stat", b'{"query": {"aggregate": {"count": {"name": "n"}}}}', "query.aggregate"),
     ("stat", b'{"query": {"aggregate": [{"limit": "many"}]}}', "query.aggregate.limit"),
 ]
