@@ -116,8 +116,9 @@ def domain_id() -> str:
 
 
 # --- REST tests ------------------------------------------------------------------------------
-# The REST servers run with the test handlers of rest_auth_handlers.py, fed a
-# token table that rest_support.Tokens generates anew for each session.
+# The REST servers run the service's handlers between the test handlers of
+# rest_auth_handlers.py, with a SYSTEM_TOKEN that rest_support.Tokens makes anew
+# for each session.
 
 
 @pytest.fixture(scope="session")
@@ -139,7 +140,7 @@ def rest_server(state_dir, authenticated_config_path):
 
 @pytest.fixture(scope="session")
 def authenticated_grpc_service(state_dir, authenticated_config_path):
-    """A gRPC server sharing the REST server's handlers and database."""
+    """A gRPC server sharing the REST server's handlers, SYSTEM_TOKEN and database."""
     service = stack.GRPCService(
         authenticated_config_path, log_path=state_dir / "grpc-authenticated.log", env=server_env()
     )
@@ -149,7 +150,7 @@ def authenticated_grpc_service(state_dir, authenticated_config_path):
 
 @pytest.fixture(scope="session")
 def api(rest_server, tokens) -> RESTClient:
-    """A client of the session's REST server that sends the admin token."""
+    """A client of the session's REST server that sends the SYSTEM_TOKEN."""
     return RESTClient(rest_server.url, tokens.admin)
 
 

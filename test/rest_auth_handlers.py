@@ -1,48 +1,36 @@
-"""Test-only authentication and authorization handlers, driven by a token table in their config.
+"""Test-only authentication handlers that the REST tests run around the service's own handlers.
 
-The REST tests configure these in the servers they start, so that the token
-and x_domain_id a request carries are checked where the platform's handlers
-check them: in the service's transaction metadata. Each entry of "tokens"
-maps a token to what it may do:
-
-    permissions: list of permissions, such as identity:APIKey.write
-    requires_x_domain_id: the x_domain_id metadata must equal params["domain_id"]
-    raise: name of a spaceone-core error class that the handler raises for
-        this token, with raise_kwargs as its arguments. It lets a test reach
-        a status that the service itself reaches only in a rare race.
+HANDLERS in the REST tests' config lists FaultInjectionHandler first, then the
+service's APIKeyAuthenticationHandler, then DomainHeaderCheckHandler.
 """
 
 from spaceone.core import error as core_error
-from spaceone.core.error import ERROR_AUTHENTICATE_FAILURE, ERROR_PERMISSION_DENIED, ERROR_REQUIRED_X_DOMAIN_ID
-from spaceone.core.handler import BaseAuthenticationHandler, BaseAuthorizationHandler
+from spaceone.core.error import ERROR_PERMISSION_DENIED
+from spaceone.core.handler import BaseAuthenticationHandler
 
 
-def _token_entry(handler, transaction) -> dict:
-    token = transaction.get_meta("token")
-    if not token:
-        raise ERROR_AUTHENTICATE_FAILURE(message="no token in the request")
-    entry = handler.config["tokens"].get(token)
-    if entry is None:
-        raise ERROR_AUTHENTICATE_FAILURE(message="the token is not valid")
-    return entry
+class FaultInjectionHandler(BaseAuthenticationHandler):
+    """Raise a configured spaceone-core error for the tokens listed under "faults".
 
+    Each entry maps a token to {"error": class name, "kwargs": arguments}. It
+    lets a test reach a status that the service raises on no request path,
+    such as ALREADY_EXISTS. Other tokens pass on to the next handler.
+    """
 
-class TokenAuthenticationHandler(BaseAuthenticationHandler):
     def verify(self, params: dict) -> None:
-        entry = _token_entry(self, self.transaction)
-        if error_name := entry.get("raise"):
-            raise getattr(core_error, error_name)(**entry.get("raise_kwargs", {}))
-
-        if entry.get("requires_x_domain_id"):
-            x_domain_id = self.transaction.get_meta("x_domain_id")
-            if not x_domain_id:
-                raise ERROR_REQUIRED_X_DOMAIN_ID()
-            if x_domain_id != params.get("domain_id"):
-                raise ERROR_PERMISSION_DENIED()
+        fault = self.config.get("faults", {}).get(self.transaction.get_meta("token"))
+        if fault is not None:
+            raise getattr(core_error, fault["error"])(**fault.get("kwargs", {}))
 
 
-class TokenAuthorizationHandler(BaseAuthorizationHandler):
-    def verify(self, params: dict, permission: str = None, role_types: list = None) -> None:
-        entry = _token_entry(self, self.transaction)
-        if permission not in entry.get("permissions", []):
+class DomainHeaderCheckHandler(BaseAuthenticationHandler):
+    """Deny a request whose x_domain_id metadata differs from params["domain_id"].
+
+    It shows that the X-Domain-Id header of a REST request reaches the
+    transaction's metadata, as the gRPC metadata x_domain_id does.
+    """
+
+    def verify(self, params: dict) -> None:
+        x_domain_id = self.transaction.get_meta("x_domain_id")
+        if x_domain_id and x_domain_id != params.get("domain_id"):
             raise ERROR_PERMISSION_DENIED()

@@ -1,52 +1,55 @@
 """Helpers shared by the REST tests and their fixtures: tokens, server settings and an HTTP client."""
 
 import os
-import secrets
+import sys
 from pathlib import Path
 
 import requests
 
 TEST_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(TEST_DIR.parent / "tools"))
+
+import stack  # noqa: E402
+from auth_matrix import private_jwk  # noqa: E402
+from helpers import Secret  # noqa: E402
+from mint_token import sign_access_token  # noqa: E402
 
 API_PREFIX = "/identity/v2/api-key"
-READ = "identity:APIKey.read"
-WRITE = "identity:APIKey.write"
+SERVICE_AUTHENTICATION = "spaceone.api_key.handler.authentication:APIKeyAuthenticationHandler"
+SERVICE_AUTHORIZATION = "spaceone.api_key.handler.authorization:APIKeyAuthorizationHandler"
 
 
 class Tokens:
-    """Bearer tokens of the test handlers' table, one per role."""
+    """Tokens of the REST tests' servers: the SYSTEM_TOKEN, and one that the fault handler rejects."""
 
     def __init__(self):
-        self.admin = secrets.token_urlsafe(24)
-        self.reader = secrets.token_urlsafe(24)
-        self.system = secrets.token_urlsafe(24)
-        self.conflict = secrets.token_urlsafe(24)
-
-    def handler_table(self) -> dict:
-        return {
-            self.admin: {"permissions": [READ, WRITE]},
-            self.reader: {"permissions": [READ]},
-            self.system: {"permissions": [READ, WRITE], "requires_x_domain_id": True},
-            self.conflict: {
-                "permissions": [READ, WRITE],
-                "raise": "ERROR_NOT_UNIQUE",
-                "raise_kwargs": {"key": "api_key_id", "value": "api-key-taken"},
-            },
-        }
-
-    def __repr__(self) -> str:
-        # Keeps the tokens out of pytest's failure reports.
-        return "Tokens(<hidden>)"
+        self.admin = Secret(stack.new_system_token())
+        self.conflict = Secret(stack.new_system_token())
 
 
 def handler_settings(tokens: Tokens) -> dict:
-    table = tokens.handler_table()
-    return {
-        "HANDLERS": {
-            "authentication": [{"backend": "rest_auth_handlers:TokenAuthenticationHandler", "tokens": table}],
-            "authorization": [{"backend": "rest_auth_handlers:TokenAuthorizationHandler", "tokens": table}],
-        }
+    """Return the config settings of a REST test server: the service's handlers between the test ones."""
+    # str(): yaml.safe_dump writes plain strings only, not the Secret subclass.
+    faults = {
+        str(tokens.conflict): {"error": "ERROR_NOT_UNIQUE", "kwargs": {"key": "api_key_id", "value": "api-key-taken"}},
     }
+    return {
+        "SYSTEM_TOKEN": str(tokens.admin),
+        "HANDLERS": {
+            "authentication": [
+                {"backend": "rest_auth_handlers:FaultInjectionHandler", "faults": faults},
+                {"backend": SERVICE_AUTHENTICATION},
+                {"backend": "rest_auth_handlers:DomainHeaderCheckHandler"},
+            ],
+            "authorization": [{"backend": SERVICE_AUTHORIZATION}],
+        },
+    }
+
+
+def mint_access_token(db, domain_id: str, user_id: str, role_type: str) -> Secret:
+    """Return an access token of a user, signed with the domain's key pair, which must exist."""
+    return Secret(sign_access_token(private_jwk(db, domain_id), domain_id=domain_id, user_id=user_id,
+                                    role_type=role_type))
 
 
 def server_env() -> dict:

@@ -10,7 +10,7 @@ import secrets
 import pytest
 
 import stack
-from rest_support import RESTClient, handler_settings, server_env
+from rest_support import RESTClient, handler_settings, mint_access_token, server_env
 
 METHODS = ("create", "update", "enable", "disable", "delete", "verify", "get", "list", "stat")
 
@@ -63,38 +63,44 @@ def test_get_basic_authorization_is_401(api, make_key):
     assert "dXNlcjpwYXNz" not in detail["message"]
 
 
-def test_create_read_only_token_is_403(api, tokens, store, domain_id):
-    response = api.post("create", {"domain_id": domain_id, "user_id": "user-1"}, token=tokens.reader)
+def test_create_other_domain_admin_is_403(api, db, store, make_key, domain_id):
+    make_key()  # gives the test's domain its key pair, which signs the admin's token
+    admin_token = mint_access_token(db, domain_id, "admin-1", "DOMAIN_ADMIN")
+    other_domain_id = f"{domain_id}-other"
 
-    assert_error(response, 403, "ERROR_PERMISSION_DENIED")
-    assert store.count_documents({"domain_id": domain_id}) == 0
+    response = api.post("create", {"domain_id": other_domain_id, "user_id": "user-1"}, token=admin_token)
+
+    assert_error(response, 403, "ERROR_ACCESS_DENIED", "domain_id")
+    assert store.count_documents({"domain_id": other_domain_id}) == 0
 
 
-def test_get_read_only_token_is_allowed(api, tokens, make_key):
+def test_get_domain_admin_token_is_allowed(api, db, make_key, domain_id):
     key = make_key()
+    admin_token = mint_access_token(db, domain_id, "admin-1", "DOMAIN_ADMIN")
 
-    response = api.post("get", {"domain_id": key["domain_id"], "api_key_id": key["api_key_id"]}, token=tokens.reader)
+    response = api.post("get", {"domain_id": domain_id, "api_key_id": key["api_key_id"]}, token=admin_token)
 
     assert response.status_code == 200
     assert response.json()["api_key_id"] == key["api_key_id"]
 
 
-def test_verify_without_x_domain_id_is_400(api, tokens, make_key):
+def test_verify_user_token_is_403(api, db, make_key, domain_id):
+    key = make_key(user_id="user-1")
+    user_token = mint_access_token(db, domain_id, "user-1", "USER")
+    body = {"domain_id": domain_id, "api_key_id": key["api_key_id"], "api_key_type": "USER", "user_id": "user-1"}
+
+    response = api.post("verify", body, token=user_token)
+
+    assert_error(response, 403, "ERROR_ACCESS_DENIED", "verify")
+
+
+def test_verify_other_x_domain_id_is_403(api, make_key):
+    # The test's DomainHeaderCheckHandler denies an X-Domain-Id that differs from domain_id.
     key = make_key()
     body = {"domain_id": key["domain_id"], "api_key_id": key["api_key_id"], "api_key_type": "USER",
             "user_id": "user-1"}
 
-    response = api.post("verify", body, token=tokens.system)
-
-    assert_error(response, 400, "ERROR_REQUIRED_X_DOMAIN_ID", "x_domain_id")
-
-
-def test_verify_other_x_domain_id_is_403(api, tokens, make_key):
-    key = make_key()
-    body = {"domain_id": key["domain_id"], "api_key_id": key["api_key_id"], "api_key_type": "USER",
-            "user_id": "user-1"}
-
-    response = api.post("verify", body, token=tokens.system, headers={"X-Domain-Id": "domain-other"})
+    response = api.post("verify", body, headers={"X-Domain-Id": "domain-other"})
 
     assert_error(response, 403, "ERROR_PERMISSION_DENIED")
 
@@ -128,8 +134,8 @@ def test_delete_twice_is_404(api, store, make_key):
 
 
 def test_create_conflict_is_409(api, tokens, store, domain_id):
-    # The test handler raises ALREADY_EXISTS for this token: the service reaches
-    # it only when two writers race for one unique key.
+    # The test's FaultInjectionHandler raises ALREADY_EXISTS for this token,
+    # because no request path of the service raises it.
     response = api.post("create", {"domain_id": domain_id, "user_id": "user-1"}, token=tokens.conflict)
 
     assert_error(response, 409, "ERROR_NOT_UNIQUE", "api_key_id")

@@ -102,12 +102,12 @@ def test_get_returns_all_fields(api, make_key):
     }
 
 
-def test_verify_with_x_domain_id_passes(api, tokens, make_key):
+def test_verify_with_x_domain_id_passes(api, make_key):
     key = make_key(user_id="user-7")
     body = {"domain_id": key["domain_id"], "api_key_id": key["api_key_id"], "api_key_type": "USER",
             "user_id": "user-7"}
 
-    response = api.post("verify", body, token=tokens.system, headers={"X-Domain-Id": key["domain_id"]})
+    response = api.post("verify", body, headers={"X-Domain-Id": key["domain_id"]})
 
     assert response.status_code == 200
     info = response.json()
@@ -219,11 +219,11 @@ def test_verify_rejects_same_bad_request_as_grpc(api, tokens, grpc_stub, make_ke
     key = make_key(user_id="user-1")
     body = {"domain_id": key["domain_id"], "api_key_id": key["api_key_id"], "api_key_type": "APP", "app_id": "app-1"}
 
-    rest_response = api.post("verify", body, token=tokens.system, headers={"X-Domain-Id": key["domain_id"]})
+    rest_response = api.post("verify", body, headers={"X-Domain-Id": key["domain_id"]})
     with pytest.raises(grpc.RpcError) as grpc_error:
         grpc_stub.verify(
             api_key_pb2.VerifyAPIKeyRequest(**body),
-            metadata=[("token", tokens.system), ("x_domain_id", key["domain_id"])],
+            metadata=[("token", tokens.admin), ("x_domain_id", key["domain_id"])],
         )
 
     assert grpc_error.value.code() == grpc.StatusCode.UNAUTHENTICATED
