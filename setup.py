@@ -16,6 +16,14 @@ setup(
     packages=find_namespace_packages(where="src", include=["spaceone.api_key*"]),
     python_requires=">=3.10",
     install_requires=install_requires,
-    extras_require={"dev": ["SecantusDB==0.7.0b3", "pytest==9.0.3", "pytest-timeout==2.4.0"]},
+    extras_require={
+        "dev": [
+            "SecantusDB==0.7.0b3",
+            "pytest==9.0.3",
+            "pytest-timeout==2.4.0",
+            "requests==2.34.2",
+            "schemathesis==4.32.5",
+        ]
+    },
     zip_safe=False,
 )

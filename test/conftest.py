@@ -18,6 +18,7 @@ sys.path.insert(0, str(REPO / "test"))
 
 import stack  # noqa: E402
 from helpers import DefaultTokenInterceptor, Secret  # noqa: E402
+from rest_support import RESTClient, Tokens, handler_settings, server_env  # noqa: E402
 
 from spaceone.api_key.proto import api_key_pb2_grpc  # noqa: E402
 
@@ -112,3 +113,60 @@ def stub(channel):
 @pytest.fixture
 def domain_id() -> str:
     return f"domain-{uuid.uuid4().hex[:12]}"
+
+
+# --- REST tests ------------------------------------------------------------------------------
+# The REST servers run the service's handlers between the test handlers of
+# rest_auth_handlers.py, with a SYSTEM_TOKEN that rest_support.Tokens makes anew
+# for each session.
+
+
+@pytest.fixture(scope="session")
+def tokens() -> Tokens:
+    return Tokens()
+
+
+@pytest.fixture(scope="session")
+def authenticated_config_path(state_dir, mongo, tokens) -> Path:
+    return stack.write_config(state_dir / "authenticated.yml", mongo, **handler_settings(tokens))
+
+
+@pytest.fixture(scope="session")
+def rest_server(state_dir, authenticated_config_path):
+    server = stack.RESTService(authenticated_config_path, log_path=state_dir / "rest-server.log", env=server_env())
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def authenticated_grpc_service(state_dir, authenticated_config_path):
+    """A gRPC server sharing the REST server's handlers, SYSTEM_TOKEN and database."""
+    service = stack.GRPCService(
+        authenticated_config_path, log_path=state_dir / "grpc-authenticated.log", env=server_env()
+    )
+    yield service.start()
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def api(rest_server, tokens) -> RESTClient:
+    """A client of the session's REST server that sends the SYSTEM_TOKEN."""
+    return RESTClient(rest_server.url, tokens.admin)
+
+
+@pytest.fixture(scope="session")
+def store(db):
+    """The api_key collection, read directly to check what a request changed."""
+    return db["api_key"]
+
+
+@pytest.fixture
+def make_key(api, domain_id):
+    """Create a key over REST in the test's domain and return the create response."""
+
+    def create(user_id: str = "user-1", name: str = "console") -> dict:
+        response = api.post("create", {"domain_id": domain_id, "user_id": user_id, "name": name})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return create

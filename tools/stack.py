@@ -1,8 +1,9 @@
 """Start the servers the service needs, on loopback, for local runs, tests and benchmarks.
 
 Each server is a real process: SecantusDB (a MongoDB-wire server) from its
-``secantusd-py`` command, redis-server, and the service's own gRPC server
-started with spaceone-core's ``spaceone run grpc-server``.
+``secantusd-py`` command, redis-server, and the service's own gRPC and REST
+servers started with spaceone-core's ``spaceone run grpc-server`` and
+``spaceone run rest-server``.
 """
 
 import os
@@ -201,6 +202,37 @@ class GRPCService:
         env = {**os.environ, **(self.env or {})}
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
         wait_for_port(self.port, self.process, timeout, "the gRPC server")
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.process, timeout=20)
+
+
+class RESTService:
+    """The service's REST server as a subprocess of spaceone-core's command line."""
+
+    def __init__(self, config_path: Path, port: int | None = None, log_path: Path | None = None, env: dict | None = None):
+        self.config_path = Path(config_path)
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.env = env
+        self.process = None
+
+    @property
+    def address(self) -> str:
+        return f"{HOST}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self, timeout: float = 60) -> "RESTService":
+        command = [sys.executable, "-m", "spaceone.core.command", "run", "rest-server", "spaceone.api_key",
+                   "-c", str(self.config_path), "-p", str(self.port), "-h", HOST]
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        env = {**os.environ, **(self.env or {})}
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        wait_for_port(self.port, self.process, timeout, "the REST server")
         return self
 
     def stop(self) -> None:

@@ -63,3 +63,9 @@ API_KEY_CACHE_TIMEOUT_SECONDS = 0.5  # Redis connect and read timeout before fal
 
 # Domain secrets: one RSA key pair per domain, signing the API keys.
 DOMAIN_SECRET_AUTO_CREATE = True
+
+# REST server: spaceone-core builds the FastAPI app and mounts the routers
+# listed in conf/router_conf.py.
+REST_TITLE = "SpaceONE API-key service"
+REST_DESCRIPTION = "The APIKey methods of identity v2 over REST: POST /identity/v2/api-key/<method>."
+REST_MAX_BODY_BYTES = 64 * 1024  # the REST routes reject a larger request body with HTTP 413

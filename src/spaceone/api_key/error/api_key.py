@@ -2,7 +2,12 @@
 
 from spaceone.core.error import ERROR_INVALID_ARGUMENT, ERROR_PERMISSION_DENIED, ERROR_UNAVAILAVBLE
 
-__all__ = ["ERROR_ACCESS_DENIED", "ERROR_DATABASE_UNAVAILABLE", "ERROR_DOMAIN_SECRET_MISSING"]
+__all__ = [
+    "ERROR_ACCESS_DENIED",
+    "ERROR_DATABASE_UNAVAILABLE",
+    "ERROR_DOMAIN_SECRET_MISSING",
+    "ERROR_REQUEST_BODY_TOO_LARGE",
+]
 
 
 class ERROR_DATABASE_UNAVAILABLE(ERROR_UNAVAILAVBLE):
@@ -19,3 +24,9 @@ class ERROR_DOMAIN_SECRET_MISSING(ERROR_INVALID_ARGUMENT):
 
 class ERROR_ACCESS_DENIED(ERROR_PERMISSION_DENIED):
     _message = "Permission denied: {reason}."
+
+
+class ERROR_REQUEST_BODY_TOO_LARGE(ERROR_INVALID_ARGUMENT):
+    """A REST request body over REST_MAX_BODY_BYTES, which the REST interface rejects with HTTP 413."""
+
+    _message = "The request body is larger than {max_bytes} bytes. Send a smaller body."

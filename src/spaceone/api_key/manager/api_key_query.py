@@ -97,12 +97,15 @@ def _check_value(kind: str, value, key: str):
     if kind == "text":
         if not isinstance(value, str):
             raise _invalid(key, "must be a string")
-        return value
+        return _check_regex_text(value, key)
 
     if kind in ("list", "text_list"):
         item_types = (str,) if kind == "text_list" else _SCALAR_TYPES
         if not isinstance(value, list) or not all(isinstance(item, item_types) for item in value):
             raise _invalid(key, "must be a list of strings" if kind == "text_list" else "must be a list of scalars")
+        if kind == "text_list":
+            for item in value:
+                _check_regex_text(item, key)
         return value
 
     if kind == "datetime":
@@ -113,6 +116,14 @@ def _check_value(kind: str, value, key: str):
         return utils.parse_timediff_query(value)
     except Exception:
         raise _invalid(key, "must be a relative time such as 'now-1d'") from None
+
+
+def _check_regex_text(text: str, key: str) -> str:
+    # The contain operators and keyword become BSON regexes, whose pattern
+    # cannot contain NUL: the driver would fail to encode the query.
+    if "\x00" in text:
+        raise _invalid(key, "must not contain the NUL character (U+0000)")
+    return text
 
 
 def _make_condition(condition, key: str) -> Q:
@@ -158,6 +169,7 @@ def keyword_filter(keyword, key: str) -> Q | None:
         raise _invalid(key, "must be a string")
     if len(keyword) > MAX_KEYWORD_LENGTH:
         raise _invalid(key, f"must be at most {MAX_KEYWORD_LENGTH} characters")
+    _check_regex_text(keyword, key)
     # mongoengine escapes the text of icontains, so regex characters match literally.
     return Q(api_key_id__icontains=keyword) | Q(name__icontains=keyword)
 
