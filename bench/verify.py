@@ -104,15 +104,18 @@ def health_call(address: str):
     return make
 
 
-def verify_call(address: str, ids: list[str]):
+def verify_call(service, ids: list[str]):
+    """Verify as the platform's services do: with the system token."""
+    metadata = (("token", service.system_token),)
+
     def make():
-        stub = api_key_pb2_grpc.APIKeyStub(grpc.insecure_channel(address))
+        stub = api_key_pb2_grpc.APIKeyStub(grpc.insecure_channel(service.address))
         requests = [
             pb.VerifyAPIKeyRequest(api_key_id=api_key_id, api_key_type="USER",
                                    user_id=f"user-{int(api_key_id[-12:], 16) % 500}", domain_id=DOMAIN_ID)
             for api_key_id in ids
         ]
-        return lambda: stub.verify(random.choice(requests), timeout=10)
+        return lambda: stub.verify(random.choice(requests), metadata=metadata, timeout=10)
     return make
 
 
@@ -121,24 +124,23 @@ def print_row(label: str, result: dict) -> None:
           f"p99 {result['p99_ms']:6.2f} ms  errors {result['errors']}")
 
 
-def warm_up(address: str, ids: list[str]) -> None:
+def warm_up(service, ids: list[str]) -> None:
     """Verify every key once, so that the cache holds them and last_accessed_at is written."""
-    call = verify_call(address, ids)()
-    stub = api_key_pb2_grpc.APIKeyStub(grpc.insecure_channel(address))
+    stub = api_key_pb2_grpc.APIKeyStub(grpc.insecure_channel(service.address))
     for api_key_id in ids:
         stub.verify(pb.VerifyAPIKeyRequest(api_key_id=api_key_id, api_key_type="USER", domain_id=DOMAIN_ID,
-                                           user_id=f"user-{int(api_key_id[-12:], 16) % 500}"), timeout=10)
-    call()
+                                           user_id=f"user-{int(api_key_id[-12:], 16) % 500}"),
+                    metadata=(("token", service.system_token),), timeout=10)
 
 
 def measure(cached, uncached, ids, threads, seconds) -> dict:
     # The figures are of the steady state: every key cached, its access time written.
-    warm_up(cached.address, ids)
-    warm_up(uncached.address, ids)
+    warm_up(cached, ids)
+    warm_up(uncached, ids)
     results = {
         "health": run_load(health_call(cached.address), threads, seconds),
-        "cached": run_load(verify_call(cached.address, ids), threads, seconds),
-        "uncached": run_load(verify_call(uncached.address, ids), threads, seconds),
+        "cached": run_load(verify_call(cached, ids), threads, seconds),
+        "uncached": run_load(verify_call(uncached, ids), threads, seconds),
     }
     print_row("health check (no-op)", results["health"])
     print_row("verify, cache", results["cached"])

@@ -177,3 +177,14 @@ def test_invalid_configuration_stops_server(tmp_path, own_mongo, setting, value,
         service.start(timeout=60)
 
     assert named in log_path.read_text()
+
+
+def test_invalid_configuration_stops_rest_server(tmp_path, own_mongo):
+    config_path = stack.write_config(tmp_path / "bad.yml", own_mongo, API_KEY_MAX_TTL_DAYS=400)
+    log_path = tmp_path / "rest.log"
+    service = stack.RESTService(config_path, log_path=log_path)
+
+    with pytest.raises(RuntimeError, match="exited with code [1-9]"):
+        service.start(timeout=60)
+
+    assert "API_KEY_MAX_TTL_DAYS" in log_path.read_text()

@@ -8,6 +8,7 @@ internals.
 import contextlib
 import logging
 
+from bson.errors import BSONError
 from mongoengine.errors import ValidationError as DocumentValidationError
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError, ServerSelectionTimeoutError
 
@@ -30,6 +31,9 @@ def database_errors(invalid_query_key: str | None = None):
     except (ConnectionFailure, ServerSelectionTimeoutError) as exc:
         _LOGGER.warning("MongoDB is unreachable: %s", type(exc).__name__)
         raise ERROR_DATABASE_UNAVAILABLE(reason=type(exc).__name__) from exc
+    except BSONError as exc:
+        # The driver could not encode a value the caller sent, such as a key with a NUL in it.
+        raise ERROR_INVALID_PARAMETER(key=invalid_query_key or "request", reason="holds a value MongoDB cannot store") from exc
     except DocumentValidationError as exc:
         field = next(iter(exc.errors or {}), "document")
         raise ERROR_INVALID_PARAMETER(key=field, reason="rejected by the model") from exc

@@ -1,6 +1,5 @@
 import logging
 import signal
-import sys
 import threading
 
 from spaceone.core import config
@@ -8,9 +7,7 @@ from grpc_health.v1 import health_pb2
 from spaceone.core.pygrpc.extension.grpc_health import GRPCHealth
 from spaceone.core.pygrpc.server import GRPCServer
 
-from spaceone.api_key.conf.validation import ConfigurationError, validate_global_config
-from spaceone.api_key.handler.startup import AuthConfigurationError, apply_auth_setting
-from spaceone.api_key.model.indexes import ensure_indexes
+from spaceone.api_key.interface.startup import prepare_server
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,8 +42,7 @@ class APIKeyGRPCServer(GRPCServer):
         super().add_service(APIKeyHealth if servicer_cls is GRPCHealth else servicer_cls)
 
     def run(self):
-        check_configuration()
-        ensure_indexes()
+        prepare_server()
         host = config.get_global("HOST", "127.0.0.1")
         port = config.get_global("PORT")
         grace_seconds = config.get_global("GRPC_SHUTDOWN_GRACE_SECONDS", 10)
@@ -76,13 +72,3 @@ class APIKeyGRPCServer(GRPCServer):
         print(f"gRPC server listening on {host}:{bound_port}", flush=True)
         stopped.wait()
 
-
-def check_configuration() -> None:
-    """Exit with code 2 and a message naming the key when the configuration is invalid."""
-    try:
-        validate_global_config(config.get_global())
-        apply_auth_setting()
-    except (ConfigurationError, AuthConfigurationError) as exc:
-        _LOGGER.error("The server cannot start. %s", exc)
-        print(f"The server cannot start. {exc}", file=sys.stderr, flush=True)
-        raise SystemExit(2) from None

@@ -26,6 +26,7 @@ from spaceone.api_key.conf.global_conf import REST_MAX_BODY_BYTES
 from spaceone.api_key.interface.rest import request as rest_request
 from spaceone.api_key.interface.rest.errors import ErrorTranslatingRoute
 from spaceone.api_key.interface.rest.proto_schema import message_schema
+from spaceone.api_key.interface.startup import prepare_server
 from spaceone.api_key.proto import api_key_pb2
 from spaceone.api_key.service import APIKeyService
 
@@ -170,7 +171,9 @@ def _endpoint(method: _Method):
     return call_method
 
 
-router = APIRouter(prefix=PREFIX, tags=["APIKey"], route_class=ErrorTranslatingRoute)
+# spaceone-core builds the app from conf/router_conf.py and runs no start-up code of
+# this service; the router's startup handler validates the configuration instead.
+router = APIRouter(prefix=PREFIX, tags=["APIKey"], route_class=ErrorTranslatingRoute, on_startup=[prepare_server])
 for _method in METHODS:
     router.add_api_route(
         f"/{_method.name}",
