@@ -13,7 +13,7 @@ memory of one cached record, and whether list and stat queries use an index.
 Keys are inserted straight into MongoDB: verify reads records, not signatures,
 and signing 100,000 keys through create would take minutes.
 
-    .venv/bin/python bench/verify.py [--seconds 5] [--threads 8]
+    .venv/bin/python bench/verify.py [--seconds 5] [--threads 8] [--profile]
 """
 
 import argparse
@@ -62,8 +62,18 @@ def insert_keys(collection, count: int, start: int) -> list[str]:
     return ids
 
 
-def run_load(make_call, threads: int, seconds: float) -> dict:
-    """Call make_call() from threads for seconds; return throughput and latency percentiles."""
+def cpu_seconds(processes: dict) -> dict:
+    return {name: sum(process.cpu_times()[:2]) for name, process in processes.items()}
+
+
+def run_load(make_call, threads: int, seconds: float, processes: dict | None = None) -> dict:
+    """Call make_call() from threads for seconds; return throughput, latency percentiles and CPU per call.
+
+    processes maps a name to a psutil.Process whose user and system CPU time is
+    counted over the run and divided by the number of calls.
+    """
+    processes = processes or {}
+    cpu_before = cpu_seconds(processes)
     latencies = [[] for _ in range(threads)]
     errors = [0] * threads
     deadline = time.perf_counter() + seconds
@@ -88,7 +98,9 @@ def run_load(make_call, threads: int, seconds: float) -> dict:
     elapsed = time.perf_counter() - started
 
     merged = sorted(value for own in latencies for value in own)
+    cpu_after = cpu_seconds(processes)
     return {
+        "cpu_us_per_call": {name: (cpu_after[name] - cpu_before[name]) / len(merged) * 1e6 for name in processes},
         "calls_per_second": len(merged) / elapsed,
         "p50_ms": statistics.quantiles(merged, n=100)[49] * 1000,
         "p99_ms": statistics.quantiles(merged, n=100)[98] * 1000,
@@ -119,9 +131,46 @@ def verify_call(service, ids: list[str]):
     return make
 
 
+def wait_until_idle(process, limit_seconds: float = 60) -> None:
+    """Wait until the database stops working off the bulk insert, so it does not load the measurement."""
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline and process.cpu_percent(interval=1.0) > 5:
+        pass
+
+
+def profile_server(service, ids, threads: int, seconds: float, output: Path) -> None:
+    """Sample the cached server with py-spy while verify runs, and print where it holds the GIL."""
+    import collections
+    import shutil
+    import subprocess
+
+    py_spy = shutil.which("py-spy", path=os.path.dirname(sys.executable)) or shutil.which("py-spy")
+    if py_spy is None:
+        print("  py-spy is not installed (pip install py-spy); no profile taken")
+        return
+    sampler = subprocess.Popen([py_spy, "record", "--gil", "--format", "raw", "--rate", "200", "--duration",
+                                str(int(seconds)), "--output", str(output), "--pid", str(service.process.pid)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run_load(verify_call(service, ids), threads, seconds)
+    sampler.wait()
+
+    inclusive = collections.Counter()
+    total = 0
+    for line in output.read_text().splitlines():
+        stack_text, _, count = line.rpartition(" ")
+        total += int(count)
+        for frame in set(stack_text.split(";")):
+            inclusive[frame.split(" (")[0]] += int(count)
+    print(f"  samples holding the GIL: {total}; functions by share of them (raw profile in {output}):")
+    for frame, count in inclusive.most_common(40):
+        if 0.03 <= count / total < 0.99:
+            print(f"    {100 * count / total:5.1f}%  {frame}")
+
+
 def print_row(label: str, result: dict) -> None:
+    cpu = " ".join(f"{name} {value:.0f}" for name, value in result["cpu_us_per_call"].items())
     print(f"  {label:<28} {result['calls_per_second']:>9.0f}/s  p50 {result['p50_ms']:6.2f} ms  "
-          f"p99 {result['p99_ms']:6.2f} ms  errors {result['errors']}")
+          f"p99 {result['p99_ms']:6.2f} ms  errors {result['errors']}  CPU us/call: {cpu}")
 
 
 def warm_up(service, ids: list[str]) -> None:
@@ -133,14 +182,16 @@ def warm_up(service, ids: list[str]) -> None:
                     metadata=(("token", service.system_token),), timeout=10)
 
 
-def measure(cached, uncached, ids, threads, seconds) -> dict:
+def measure(cached, uncached, ids, threads, seconds, processes) -> dict:
     # The figures are of the steady state: every key cached, its access time written.
     warm_up(cached, ids)
     warm_up(uncached, ids)
+    cached_processes = {key: value for key, value in processes.items() if key != "uncached server"}
+    uncached_processes = {key: value for key, value in processes.items() if key != "cached server"}
     results = {
-        "health": run_load(health_call(cached.address), threads, seconds),
-        "cached": run_load(verify_call(cached, ids), threads, seconds),
-        "uncached": run_load(verify_call(uncached, ids), threads, seconds),
+        "health": run_load(health_call(cached.address), threads, seconds, cached_processes),
+        "cached": run_load(verify_call(cached, ids), threads, seconds, cached_processes),
+        "uncached": run_load(verify_call(uncached, ids), threads, seconds, uncached_processes),
     }
     print_row("health check (no-op)", results["health"])
     print_row("verify, cache", results["cached"])
@@ -171,6 +222,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measurement, in seconds")
     parser.add_argument("--threads", type=int, default=8, help="client threads")
     parser.add_argument("--hot-keys", type=int, default=1000, help="keys the verify load picks from")
+    parser.add_argument("--profile", action="store_true", help="also sample the cached server with py-spy")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-verify-"))
@@ -184,17 +236,29 @@ def main() -> None:
     database = client[stack.DB_NAME]
     try:
         print(f"machine: {os.cpu_count()} cores; client threads: {args.threads}; {args.seconds:.0f} s per measurement")
+        processes = {
+            "client": psutil.Process(),
+            "cached server": psutil.Process(cached.process.pid),
+            "uncached server": psutil.Process(uncached.process.pid),
+            "redis": psutil.Process(redis_server.process.pid),
+            "mongodb": psutil.Process(mongo.process.pid),
+        }
         ids = insert_keys(database.api_key, 1000, 0)
         print("1,000 keys:")
-        small = measure(cached, uncached, ids[: args.hot_keys], args.threads, args.seconds)
+        small = measure(cached, uncached, ids[: args.hot_keys], args.threads, args.seconds, processes)
 
         insert_keys(database.api_key, 99_000, 1000)
+        wait_until_idle(processes["mongodb"])
         print("100,000 keys:")
         hot = random.sample(ids, min(args.hot_keys, len(ids)))
-        large = measure(cached, uncached, hot, args.threads, args.seconds)
+        large = measure(cached, uncached, hot, args.threads, args.seconds, processes)
         for kind in ("cached", "uncached"):
             ratio = large[kind]["p50_ms"] / small[kind]["p50_ms"]
             print(f"  p50 latency of verify ({kind}), 100,000 / 1,000 keys: {ratio:.2f}  (target within 1.15)")
+
+        if args.profile:
+            print("profile of the cached server during cached verify:")
+            profile_server(cached, hot, args.threads, args.seconds, work / "profile.txt")
 
         print("memory:")
         for label, service in (("cached server", cached), ("uncached server", uncached)):
