@@ -148,6 +148,7 @@ def profile_server(service, ids, threads: int, seconds: float, output: Path) -> 
     if py_spy is None:
         print("  py-spy is not installed (pip install py-spy); no profile taken")
         return
+    warm_up(service, ids)  # the records of earlier measurements may have outlived their TTL
     sampler = subprocess.Popen([py_spy, "record", "--gil", "--format", "raw", "--rate", "200", "--duration",
                                 str(int(seconds)), "--output", str(output), "--pid", str(service.process.pid)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -174,7 +175,7 @@ def print_row(label: str, result: dict) -> None:
 
 
 def warm_up(service, ids: list[str]) -> None:
-    """Verify every key once, so that the cache holds them and last_accessed_at is written."""
+    """Verify every key once, so that the cache contains them and last_accessed_at is written."""
     stub = api_key_pb2_grpc.APIKeyStub(grpc.insecure_channel(service.address))
     for api_key_id in ids:
         stub.verify(pb.VerifyAPIKeyRequest(api_key_id=api_key_id, api_key_type="USER", domain_id=DOMAIN_ID,

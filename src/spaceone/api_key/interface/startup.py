@@ -1,4 +1,4 @@
-"""What the gRPC and REST servers do once, after spaceone-core has loaded the configuration."""
+"""Start-up steps that the gRPC and REST servers run once, after spaceone-core has loaded the configuration."""
 
 import logging
 import sys

@@ -16,9 +16,9 @@ generation is unchanged (a Lua script, so the check and the write are atomic).
 So a verify that read MongoDB before a change landed can never store the old
 record after the change returned, on any replica.
 
-When Redis fails, every call goes to MongoDB: the first failure logs one
-warning and opens a one-second back-off before Redis is tried again; the first
-success after it logs the recovery. Invalidations that could not reach Redis
+When Redis fails, every call goes to MongoDB. The first failure logs one
+warning and starts a one-second back-off before Redis is tried again, and the
+first success after it logs the recovery. Invalidations that could not reach Redis
 are kept in this process and replayed before this process reads the cache
 again. Another replica that never saw the outage can still read a record this
 process failed to delete until the replay or the record's TTL, whichever

@@ -5,7 +5,7 @@ validate its configuration, and stops the process with an AttributeError when
 MongoDB is unreachable then (spaceone-core 2.0.144). The models here turn that
 off, and the servers call ensure_indexes() after validation instead: when
 MongoDB is unreachable, a background thread retries until it succeeds, and
-calls answer UNAVAILABLE meanwhile.
+calls return UNAVAILABLE meanwhile.
 """
 
 import logging

@@ -170,7 +170,7 @@ def _info(api_key_vo: APIKey) -> dict:
 
 
 def _verify_info(record: VerifyRecord) -> dict:
-    """Verify's answer: the fields a caller needs to authorize; name and last access are left empty."""
+    """Return verify's response: the fields a caller needs to authorize, with name and last access left empty."""
     return {
         "api_key_id": record.api_key_id,
         "name": "",

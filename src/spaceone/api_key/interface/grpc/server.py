@@ -13,9 +13,9 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class APIKeyHealth(GRPCHealth):
-    """spaceone-core's health service, which answers NOT_SERVING once the server is stopping.
+    """spaceone-core's health service, returning NOT_SERVING once the server is stopping.
 
-    spaceone-core's own answers SERVING until the process ends; answering
+    spaceone-core's own returns SERVING until the process ends. Returning
     NOT_SERVING during the grace period takes the pod out of its Service
     before the listener closes.
     """
