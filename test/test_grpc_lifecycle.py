@@ -107,6 +107,9 @@ def test_mongodb_outage_unavailable_then_recovers(tmp_path, own_mongo, domain_id
     # Bounded by the configured server selection timeout (3 s), with room for a slow machine.
     assert elapsed < 20
     assert got.api_key_id == info.api_key_id
+    warnings = [line for line in (tmp_path / "grpc.log").read_text().splitlines()
+                if "[WARNING]" in line and "MongoDB is unreachable" in line]
+    assert len(warnings) == 1
 
 
 def test_reflection_client_call_sequence(grpc_service, system_token, db, domain_id):

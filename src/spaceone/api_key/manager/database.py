@@ -7,6 +7,8 @@ internals.
 
 import contextlib
 import logging
+import threading
+import time
 
 from bson.errors import BSONError
 from mongoengine.errors import ValidationError as DocumentValidationError
@@ -17,6 +19,23 @@ from spaceone.core.error import ERROR_DB_QUERY, ERROR_INVALID_PARAMETER
 from spaceone.api_key.error import ERROR_DATABASE_UNAVAILABLE
 
 _LOGGER = logging.getLogger(__name__)
+
+# While MongoDB is down every call fails the same way; one WARNING per interval
+# is enough, the rest go to DEBUG.
+_UNREACHABLE_LOG_INTERVAL_SECONDS = 30
+_unreachable_logged_at = float("-inf")
+_unreachable_log_lock = threading.Lock()
+
+
+def _log_unreachable(exc: Exception) -> None:
+    global _unreachable_logged_at
+    with _unreachable_log_lock:
+        now = time.monotonic()
+        due = now - _unreachable_logged_at >= _UNREACHABLE_LOG_INTERVAL_SECONDS
+        if due:
+            _unreachable_logged_at = now
+    log = _LOGGER.warning if due else _LOGGER.debug
+    log("MongoDB is unreachable; calls fail with UNAVAILABLE until it returns. reason=%s", type(exc).__name__)
 
 
 @contextlib.contextmanager
@@ -29,7 +48,7 @@ def database_errors(invalid_query_key: str | None = None):
     try:
         yield
     except (ConnectionFailure, ServerSelectionTimeoutError) as exc:
-        _LOGGER.warning("MongoDB is unreachable: %s", type(exc).__name__)
+        _log_unreachable(exc)
         raise ERROR_DATABASE_UNAVAILABLE(reason=type(exc).__name__) from exc
     except BSONError as exc:
         # The driver could not encode a value the caller sent, such as a key with a NUL in it.
