@@ -176,8 +176,11 @@ def read_system_token(config_path: Path) -> str:
     return (config.get("GLOBAL") or {}).get("SYSTEM_TOKEN") or ""
 
 
-class GRPCService:
-    """The service's gRPC server as a subprocess of spaceone-core's command line."""
+class _ServerProcess:
+    """One of the service's servers as a subprocess of spaceone-core's command line."""
+
+    server_command = ""  # the "spaceone run" subcommand
+    description = ""
 
     def __init__(self, config_path: Path, port: int | None = None, log_path: Path | None = None, env: dict | None = None):
         self.config_path = Path(config_path)
@@ -195,45 +198,38 @@ class GRPCService:
         """The SYSTEM_TOKEN of the server's config file, for clients acting as the platform."""
         return read_system_token(self.config_path)
 
-    def start(self, timeout: float = 60) -> "GRPCService":
-        command = [sys.executable, "-m", "spaceone.core.command", "run", "grpc-server", "spaceone.api_key",
-                   "-c", str(self.config_path), "-p", str(self.port)]
+    def _extra_arguments(self) -> list[str]:
+        return []
+
+    def start(self, timeout: float = 60):
+        command = [sys.executable, "-m", "spaceone.core.command", "run", self.server_command, "spaceone.api_key",
+                   "-c", str(self.config_path), "-p", str(self.port), *self._extra_arguments()]
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         env = {**os.environ, **(self.env or {})}
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
-        wait_for_port(self.port, self.process, timeout, "the gRPC server")
+        wait_for_port(self.port, self.process, timeout, self.description)
         return self
 
     def stop(self) -> None:
         stop_process(self.process, timeout=20)
 
 
-class RESTService:
-    """The service's REST server as a subprocess of spaceone-core's command line."""
+class GRPCService(_ServerProcess):
+    """The service's gRPC server; it binds the HOST of its config file."""
 
-    def __init__(self, config_path: Path, port: int | None = None, log_path: Path | None = None, env: dict | None = None):
-        self.config_path = Path(config_path)
-        self.port = port or free_port()
-        self.log_path = log_path
-        self.env = env
-        self.process = None
+    server_command = "grpc-server"
+    description = "the gRPC server"
 
-    @property
-    def address(self) -> str:
-        return f"{HOST}:{self.port}"
+
+class RESTService(_ServerProcess):
+    """The service's REST server, bound to loopback."""
+
+    server_command = "rest-server"
+    description = "the REST server"
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self, timeout: float = 60) -> "RESTService":
-        command = [sys.executable, "-m", "spaceone.core.command", "run", "rest-server", "spaceone.api_key",
-                   "-c", str(self.config_path), "-p", str(self.port), "-h", HOST]
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        env = {**os.environ, **(self.env or {})}
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
-        wait_for_port(self.port, self.process, timeout, "the REST server")
-        return self
-
-    def stop(self) -> None:
-        stop_process(self.process, timeout=20)
+    def _extra_arguments(self) -> list[str]:
+        return ["-h", HOST]
