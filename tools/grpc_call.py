@@ -31,7 +31,7 @@ def main() -> int:
         method = getattr(getattr(client, service_name), method_name)
         response = method(json.loads(args.request), metadata=metadata)
     except ERROR_BASE as error:
-        print(f"{error.status_code}: {error.message}", file=sys.stderr)
+        print(f"{error.status_code}: {error.message.strip()}", file=sys.stderr)
         return 1
 
     print(json.dumps(MessageToDict(response, preserving_proto_field_name=True), indent=2))
