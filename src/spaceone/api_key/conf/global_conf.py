@@ -53,6 +53,9 @@ LOG = {}
 
 # gRPC server
 GRPC_SHUTDOWN_GRACE_SECONDS = 10
+# True: a grpc.aio server that runs verify on its event loop and every other
+# method on MAX_WORKERS threads. False: spaceone-core's thread-pool server.
+GRPC_ASYNCIO = True
 
 # API keys
 API_KEY_MAX_TTL_DAYS = 365  # also the default lifetime of a new key

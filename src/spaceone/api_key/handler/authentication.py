@@ -47,7 +47,7 @@ class APIKeyAuthenticationHandler(BaseAuthenticationHandler):
         if len(token) > MAX_TOKEN_LENGTH:
             raise _failure(f"the token is longer than {MAX_TOKEN_LENGTH} characters")
 
-        if _is_system_token(token):
+        if is_system_token(token):
             self._store_system_caller()
             return
 
@@ -88,8 +88,10 @@ def _failure(reason: str) -> ERROR_AUTHENTICATE_FAILURE:
     return ERROR_AUTHENTICATE_FAILURE(message=reason)
 
 
-def _is_system_token(token: str) -> bool:
+def is_system_token(token) -> bool:
     """Compare the token with SYSTEM_TOKEN in constant time; False when none is configured."""
+    if not isinstance(token, str) or not token:
+        return False
     system_token = config.get_global("SYSTEM_TOKEN")
     if not isinstance(system_token, str) or not system_token:
         return False

@@ -26,12 +26,17 @@ comes first: that, and a record that survives a Redis restart with persistence,
 is why the TTL is short (30 s by default).
 """
 
+import asyncio
 import json
 import logging
 import threading
 import time
 
 import redis
+import redis.asyncio
+import redis.asyncio.retry
+import redis.retry
+from redis.backoff import NoBackoff
 from spaceone.core import config
 
 _LOGGER = logging.getLogger(__name__)
@@ -62,7 +67,11 @@ class VerifyCache:
 
     def __init__(self, cache_config: dict | None, ttl_seconds: int, timeout_seconds: float):
         self.ttl_seconds = ttl_seconds
+        self._cache_config = cache_config
+        self._timeout_seconds = timeout_seconds
         self._client = _make_client(cache_config, timeout_seconds) if cache_config else None
+        self._async_client = None
+        self._async_fill_script = None
         self._fill_script = self._client.register_script(_FILL_IF_UNCHANGED) if self._client else None
         self._lock = threading.RLock()
         self._healthy = True
@@ -91,6 +100,62 @@ class VerifyCache:
             self._fail(exc)
             return None, None, False
         return record, generation, True
+
+    async def read_async(self, domain_id: str, api_key_id: str) -> tuple[str | None, str | None, bool]:
+        """Do what read does, on the running event loop."""
+        if not await self._ready_async():
+            return None, None, False
+        keys = (
+            _RECORD_KEY.format(domain_id=domain_id, api_key_id=api_key_id),
+            _GENERATION_KEY.format(domain_id=domain_id, api_key_id=api_key_id),
+        )
+        try:
+            record, generation = await self._async_client.mget(keys)
+        except (redis.RedisError, OSError, asyncio.TimeoutError) as exc:
+            self._fail(exc)
+            return None, None, False
+        return record, generation, True
+
+    async def fill_async(self, domain_id: str, api_key_id: str, record: str, generation: str | None) -> None:
+        """Do what fill does, on the running event loop."""
+        if not await self._ready_async():
+            return
+        keys = [
+            _RECORD_KEY.format(domain_id=domain_id, api_key_id=api_key_id),
+            _GENERATION_KEY.format(domain_id=domain_id, api_key_id=api_key_id),
+        ]
+        try:
+            await self._async_fill_script(keys=keys, args=[generation or "", record, self.ttl_seconds])
+        except (redis.RedisError, OSError, asyncio.TimeoutError) as exc:
+            self._fail(exc)
+
+    async def claim_access_write_async(self, domain_id: str, api_key_id: str, interval_seconds: int) -> bool:
+        """Do what claim_access_write does, on the running event loop."""
+        if not await self._ready_async():
+            return True
+        key = _ACCESS_KEY.format(domain_id=domain_id, api_key_id=api_key_id)
+        try:
+            claimed = await self._async_client.set(key, b"1", nx=True, ex=interval_seconds)
+        except (redis.RedisError, OSError, asyncio.TimeoutError) as exc:
+            self._fail(exc)
+            return True
+        return bool(claimed)
+
+    async def _ready_async(self) -> bool:
+        """Return True if Redis may be used now; the outage checks run off the event loop."""
+        if self._client is None:
+            return False
+        if self._async_client is None:
+            # Created on the loop that uses it: redis.asyncio binds its connections to that loop.
+            self._async_client = redis.asyncio.Redis(
+                **_client_options(self._cache_config, self._timeout_seconds),
+                retry=redis.asyncio.retry.Retry(NoBackoff(), 0),
+            )
+            self._async_fill_script = self._async_client.register_script(_FILL_IF_UNCHANGED)
+        if self._healthy and not self._pending:
+            return True
+        # _ready replays invalidations and pings with blocking calls.
+        return await asyncio.get_running_loop().run_in_executor(None, self._ready)
 
     def fill(self, domain_id: str, api_key_id: str, record: str, generation: str | None) -> None:
         """Store a record read from MongoDB, unless a change has happened since generation was read."""
@@ -188,14 +253,20 @@ class VerifyCache:
                 )
 
 
-def _make_client(cache_config: dict, timeout_seconds: float) -> redis.Redis:
+def _client_options(cache_config: dict, timeout_seconds: float) -> dict:
     options = {key: value for key, value in cache_config.items() if key not in _NON_REDIS_OPTIONS}
     if cache_config.get("ssl"):
         options["ssl"] = True
     options.setdefault("socket_timeout", timeout_seconds)
     options.setdefault("socket_connect_timeout", timeout_seconds)
     options.setdefault("retry_on_timeout", False)
-    return redis.Redis(**options)
+    return options
+
+
+def _make_client(cache_config: dict, timeout_seconds: float) -> redis.Redis:
+    # No retries inside the client: a failure falls back to MongoDB at once and
+    # starts the back-off, instead of delaying the call with retries.
+    return redis.Redis(**_client_options(cache_config, timeout_seconds), retry=redis.retry.Retry(NoBackoff(), 0))
 
 
 def encode_record(fields: list) -> str:

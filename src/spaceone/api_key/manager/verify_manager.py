@@ -1,5 +1,6 @@
 """The verify path: a key's verify record, its checks and its outcome."""
 
+import asyncio
 import dataclasses
 import enum
 import logging
@@ -81,13 +82,33 @@ class VerifyManager(BaseManager):
         """Return the key's record if the key may be used now, or raise UNAUTHENTICATED."""
         record = self._load_record(domain_id, api_key_id)
         now = time.time()
-        outcome = VerifyOutcome.NOT_FOUND if record is None else record.check(owner_type, owner_id, now)
+        _raise_unless_valid(record, api_key_id, owner_type, owner_id, now)
 
-        if outcome is not VerifyOutcome.VALID:
-            _LOGGER.debug("Verify rejected: api_key_id=%s outcome=%s", api_key_id, outcome.name)
-            raise ERROR_AUTHENTICATE_FAILURE(message=f"API key {outcome.value} (api_key_id = {api_key_id})")
+        if _ACCESS_RECORDER.is_due(domain_id, api_key_id, now) and get_cache().claim_access_write(
+            domain_id, api_key_id, _ACCESS_RECORDER.interval()
+        ):
+            _write_last_access(domain_id, api_key_id)
+        return record
 
-        _ACCESS_RECORDER.record(domain_id, api_key_id, now)
+    async def verify_async(self, domain_id: str, api_key_id: str, owner_type: str, owner_id: str) -> VerifyRecord:
+        """Do what verify does on the running event loop: Redis calls await, MongoDB calls run in threads."""
+        loop = asyncio.get_running_loop()
+        cache = get_cache()
+        cached, generation, cache_usable = await cache.read_async(domain_id, api_key_id)
+        if cached is not None:
+            record = VerifyRecord.from_cache(domain_id, api_key_id, cached)
+        else:
+            record = await loop.run_in_executor(None, _read_record, domain_id, api_key_id)
+            if record is not None and cache_usable:
+                await cache.fill_async(domain_id, api_key_id, record.to_cache(), generation)
+
+        now = time.time()
+        _raise_unless_valid(record, api_key_id, owner_type, owner_id, now)
+
+        if _ACCESS_RECORDER.is_due(domain_id, api_key_id, now) and await cache.claim_access_write_async(
+            domain_id, api_key_id, _ACCESS_RECORDER.interval()
+        ):
+            await loop.run_in_executor(None, _write_last_access, domain_id, api_key_id)
         return record
 
     @staticmethod
@@ -98,19 +119,35 @@ class VerifyManager(BaseManager):
         if cached is not None:
             return VerifyRecord.from_cache(domain_id, api_key_id, cached)
 
-        with database_errors():
-            api_key_vo = APIKey.objects(domain_id=domain_id, api_key_id=api_key_id).first()
-        if api_key_vo is None:
-            return None
-
-        record = VerifyRecord.from_model(api_key_vo)
-        if cache_usable:
+        record = _read_record(domain_id, api_key_id)
+        if record is not None and cache_usable:
             cache.fill(domain_id, api_key_id, record.to_cache(), generation)
         return record
 
 
+def _read_record(domain_id: str, api_key_id: str) -> VerifyRecord | None:
+    with database_errors():
+        api_key_vo = APIKey.objects(domain_id=domain_id, api_key_id=api_key_id).first()
+    return None if api_key_vo is None else VerifyRecord.from_model(api_key_vo)
+
+
+def _raise_unless_valid(record: VerifyRecord | None, api_key_id: str, owner_type: str, owner_id: str, now: float):
+    outcome = VerifyOutcome.NOT_FOUND if record is None else record.check(owner_type, owner_id, now)
+    if outcome is not VerifyOutcome.VALID:
+        _LOGGER.debug("Verify rejected: api_key_id=%s outcome=%s", api_key_id, outcome.name)
+        raise ERROR_AUTHENTICATE_FAILURE(message=f"API key {outcome.value} (api_key_id = {api_key_id})")
+
+
+def _write_last_access(domain_id: str, api_key_id: str) -> None:
+    try:
+        APIKeyManager().record_last_access(domain_id, api_key_id, utc.now())
+    except ERROR_BASE as exc:
+        # A verify succeeds even when its access time cannot be written.
+        _LOGGER.warning("Could not record last_accessed_at: api_key_id=%s reason=%s", api_key_id, exc.message)
+
+
 class _AccessRecorder:
-    """Writes last_accessed_at at most once per key per interval.
+    """Decides which verifies write last_accessed_at: at most one per key per interval.
 
     This process skips keys it wrote within the interval without asking Redis;
     for the others, the replica that claims the interval in Redis writes.
@@ -120,22 +157,20 @@ class _AccessRecorder:
         self._lock = threading.Lock()
         self._last_written: dict[tuple[str, str], float] = {}
 
-    def record(self, domain_id: str, api_key_id: str, now: float) -> None:
-        interval = config.get_global("API_KEY_LAST_ACCESS_INTERVAL_SECONDS", 60)
+    @staticmethod
+    def interval() -> int:
+        return config.get_global("API_KEY_LAST_ACCESS_INTERVAL_SECONDS", 60)
+
+    def is_due(self, domain_id: str, api_key_id: str, now: float) -> bool:
+        """Return True, and start a new interval, if this process has not written the key within one."""
+        interval = self.interval()
         key = (domain_id, api_key_id)
         with self._lock:
             if now - self._last_written.get(key, float("-inf")) < interval:
-                return
+                return False
             self._last_written[key] = now
             self._forget_older_than(now - interval)
-
-        if not get_cache().claim_access_write(domain_id, api_key_id, interval):
-            return
-        try:
-            APIKeyManager().record_last_access(domain_id, api_key_id, utc.now())
-        except ERROR_BASE as exc:
-            # A verify succeeds even when its access time cannot be written.
-            _LOGGER.warning("Could not record last_accessed_at: api_key_id=%s reason=%s", api_key_id, exc.message)
+        return True
 
     def _forget_older_than(self, cutoff: float) -> None:
         if len(self._last_written) > 10000:

@@ -16,7 +16,7 @@ from spaceone.api_key.lib import utc
 from spaceone.api_key.manager import APIKeyManager, VerifyManager, VerifyRecord
 from spaceone.api_key.model import APIKey
 from spaceone.api_key.service import request_checks as checks
-from spaceone.api_key.service.hot_path import hot_path_transaction
+from spaceone.api_key.service.hot_path import async_hot_path_transaction, hot_path_transaction
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -93,6 +93,16 @@ class APIKeyService(BaseService):
         owner_type, owner_id = _verify_owner(params)
 
         record = self.verify_mgr.verify(domain_id, api_key_id, owner_type, owner_id)
+        return _verify_info(record)
+
+    @async_hot_path_transaction(permission="identity:APIKey.read", role_types=["SYSTEM"])
+    async def verify_async(self, params: dict) -> dict:
+        """Do what verify does, on the gRPC server's event loop."""
+        domain_id = checks.required_id(params, "domain_id")
+        api_key_id = checks.required_id(params, "api_key_id")
+        owner_type, owner_id = _verify_owner(params)
+
+        record = await self.verify_mgr.verify_async(domain_id, api_key_id, owner_type, owner_id)
         return _verify_info(record)
 
     @transaction(permission="identity:APIKey.read", role_types=_ALL_ROLES)
