@@ -1,7 +1,7 @@
 """Measure how close any Python gRPC handler that makes one Redis round trip can get to the health check.
 
 Starts redis-server and minimal gRPC servers on loopback, none of them this
-service: each answers verify with a fixed APIKeyInfo, after one Redis GET or
+service: each returns a fixed APIKeyInfo from verify, after one Redis GET or
 none, beside a health check on the same server. It prints, side by side:
 
 - threaded server (grpc.server with a thread pool, as spaceone-core runs), no Redis call;

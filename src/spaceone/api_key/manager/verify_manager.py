@@ -21,7 +21,7 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class VerifyOutcome(enum.Enum):
-    """Every answer verify can give; the value is the reason in its error message."""
+    """Every outcome of verify; the value is the reason in its error message."""
 
     VALID = "valid"
     NOT_FOUND = "not found"
@@ -32,7 +32,7 @@ class VerifyOutcome(enum.Enum):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class VerifyRecord:
-    """What verify needs of a key, small enough to cache."""
+    """The fields of a key that verify checks, small enough to cache."""
 
     api_key_id: str
     domain_id: str

@@ -1,7 +1,7 @@
 """A lighter transaction for verify, the call every request in the cluster makes.
 
 spaceone-core's @transaction opens four tracing spans, deep-copies the request
-and logs it at INFO on every call; for a cached verify that costs about three
+and logs it at INFO on every call. For a cached verify, that costs about three
 times the verify itself (docs/benchmarks.md). What verify keeps of it: the
 transaction with the caller's metadata, then the authentication and
 authorization handlers in the same order and with the same arguments, then the

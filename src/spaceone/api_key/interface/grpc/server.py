@@ -51,9 +51,10 @@ class APIKeyGRPCServer(GRPCServer):
 
     With GRPC_ASYNCIO (the default) it is a grpc.aio server: verify runs on the
     event loop and awaits Redis, while every other method runs on a pool of
-    MAX_WORKERS threads as on spaceone-core's server. A blocking Redis round
-    trip per call in a thread pool costs about half the throughput of a no-op
-    call in Python (bench/ceiling.py); the event loop avoids the GIL hand-offs.
+    MAX_WORKERS threads as on spaceone-core's server. In a thread pool, a
+    blocking Redis round trip per call costs about half the throughput of a
+    no-op call in Python (bench/ceiling.py), because each call hands the GIL
+    between threads. The event loop avoids those hand-offs.
     """
 
     def __init__(self):
