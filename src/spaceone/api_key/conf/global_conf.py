@@ -6,7 +6,7 @@ here.
 """
 
 # Database: the store of record. spaceone-core registers a connection only when
-# host, db and username are all set; the short timeouts turn an unreachable
+# host, db and username are all set. The short timeouts turn an unreachable
 # MongoDB into UNAVAILABLE within seconds instead of pymongo's 30 s default.
 DATABASE_AUTO_CREATE_INDEX = True
 DATABASES = {

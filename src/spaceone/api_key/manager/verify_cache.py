@@ -21,9 +21,9 @@ warning and starts a one-second back-off before Redis is tried again, and the
 first success after it logs the recovery. Invalidations that could not reach Redis
 are kept in this process and replayed before this process reads the cache
 again. Another replica that never saw the outage can still read a record this
-process failed to delete until the replay or the record's TTL, whichever
-comes first: that, and a record that survives a Redis restart with persistence,
-is why the TTL is short (30 s by default).
+process failed to delete, until the replay or the record's TTL, whichever
+comes first. A record that survives a Redis restart with persistence can be
+read the same way. Both are why the TTL is short (30 s by default).
 """
 
 import asyncio

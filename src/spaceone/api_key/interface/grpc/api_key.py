@@ -15,8 +15,9 @@ _API_KEY_TYPES = api_key_pb2.VerifyAPIKeyRequest.API_KEY_TYPE
 class APIKey(BaseAPI, api_key_pb2_grpc.APIKeyServicer):
     """gRPC servicer of spaceone.api.identity.v2.APIKey.
 
-    Answers are built as messages directly: spaceone-core's dict_to_message
-    inspects the call stack on every response, which costs most of a cheap call.
+    Responses are built as messages directly, because spaceone-core's
+    dict_to_message inspects the call stack on every response, which costs
+    most of a cheap call.
     """
 
     pb2 = api_key_pb2
