@@ -1,3 +1,4 @@
+import functools
 import logging
 
 from spaceone.core import config
@@ -49,8 +50,16 @@ class APIKeyService(BaseService):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         ensure_auth_setting_applied()
-        self.api_key_mgr = APIKeyManager()
-        self.verify_mgr = VerifyManager()
+
+    # Managers are built on first use: verify, the call every request makes,
+    # needs only the VerifyManager.
+    @functools.cached_property
+    def api_key_mgr(self) -> APIKeyManager:
+        return APIKeyManager()
+
+    @functools.cached_property
+    def verify_mgr(self) -> VerifyManager:
+        return VerifyManager()
 
     @transaction(permission="identity:APIKey.write", role_types=_ALL_ROLES)
     def create(self, params: dict) -> dict:
