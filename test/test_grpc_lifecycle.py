@@ -176,8 +176,11 @@ def test_invalid_configuration_stops_server(tmp_path, own_mongo, setting, value,
 
     # spaceone-core rejects a value whose type differs from the default's (exit 1);
     # this service's validation rejects the rest (exit 2). Both name the key.
-    with pytest.raises(RuntimeError, match="exited with code [12] before listening"):
-        service.start(timeout=60)
+    try:
+        with pytest.raises(RuntimeError, match="exited with code [12] before listening"):
+            service.start(timeout=60)
+    finally:
+        service.stop()
 
     assert named in log_path.read_text()
 
@@ -187,7 +190,10 @@ def test_invalid_configuration_stops_rest_server(tmp_path, own_mongo):
     log_path = tmp_path / "rest.log"
     service = stack.RESTService(config_path, log_path=log_path)
 
-    with pytest.raises(RuntimeError, match="exited with code [1-9]"):
-        service.start(timeout=60)
+    try:
+        with pytest.raises(RuntimeError, match="exited with code [1-9]"):
+            service.start(timeout=60)
+    finally:
+        service.stop()
 
     assert "API_KEY_MAX_TTL_DAYS" in log_path.read_text()
