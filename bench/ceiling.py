@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import subprocess
 import sys
-import time
 from concurrent import futures
 from pathlib import Path
 

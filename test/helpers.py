@@ -15,7 +15,7 @@ CALL_TIMEOUT_SECONDS = 30
 
 
 def call(stub, method: str, message, metadata=()):
-    """Call a method and return its answer."""
+    """Call a method and return its response."""
     return getattr(stub, method)(message, metadata=metadata, timeout=CALL_TIMEOUT_SECONDS)
 
 

@@ -5,7 +5,6 @@ import json
 import time
 import uuid
 
-import grpc
 import pytest
 
 import auth_matrix

@@ -3,7 +3,6 @@
 import datetime
 import threading
 import time
-import uuid
 
 import grpc
 import pytest

@@ -2,7 +2,6 @@
 
 import datetime
 import re
-import time
 
 import grpc
 import pytest

@@ -5,7 +5,7 @@ import datetime
 import grpc
 import pytest
 
-from helpers import call, call_error, create_key, search_query, stat_query
+from helpers import call_error, create_key, search_query, stat_query
 from spaceone.api_key.proto import api_key_pb2 as pb
 
 

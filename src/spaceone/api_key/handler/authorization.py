@@ -39,7 +39,7 @@ class APIKeyAuthorizationHandler(BaseAuthorizationHandler):
             _check_role_type(caller.SYSTEM, role_types, verb)
             return
 
-        # A signed token can never carry the SYSTEM role, whatever its rol claim says.
+        # A signed token can never carry the SYSTEM role, whatever its rol claim contains.
         if role_type not in caller.USER_ROLE_TYPES:
             raise ERROR_ACCESS_DENIED(reason=f"the role type {role_type} is not accepted by this service")
         if self.transaction.get_meta(caller.OWNER_TYPE) != "USER":
@@ -75,6 +75,6 @@ class APIKeyAuthorizationHandler(BaseAuthorizationHandler):
 
 
 def _check_role_type(role_type: str, role_types: list | None, verb: str) -> None:
-    # A method that declares no role types is open to nobody.
+    # A method that declares no role types rejects every caller.
     if not role_types or role_type not in role_types:
         raise ERROR_ACCESS_DENIED(reason=f"the role type {role_type} may not call {verb}")

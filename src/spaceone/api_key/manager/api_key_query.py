@@ -1,10 +1,10 @@
 """Validation and translation of a caller's Query into a MongoDB filter.
 
-A caller's query can only narrow what the service allows: every condition it
-sends is ANDed with the service's own restriction (domain, and owner where the
-caller may see only its own keys), so that no ``filter`` or ``filter_or`` can
-widen or replace it. Only the fields below can be filtered, sorted or
-projected, and only the operators below are accepted; anything else is
+A caller's query can only narrow what the service allows. Every condition it
+sends is ANDed with the service's own restriction: the domain, and the owner
+where the caller may see only its own keys. So no ``filter`` or ``filter_or``
+can widen or replace it. Only the fields below can be filtered, sorted or
+projected, and only the operators below are accepted. Anything else is
 INVALID_ARGUMENT naming the offending part of the query.
 """
 

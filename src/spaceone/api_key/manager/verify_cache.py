@@ -180,8 +180,9 @@ class VerifyCache:
     def claim_access_write(self, domain_id: str, api_key_id: str, interval_seconds: int) -> bool:
         """Return True if this replica should write last_accessed_at for this interval.
 
-        With Redis unreachable every replica may write; each still writes at
-        most once per interval on its own.
+        With Redis unreachable this returns True, so every replica may write.
+        The caller (verify_manager._AccessRecorder) still limits each replica
+        to one write per key per interval.
         """
         if not self._ready():
             return True

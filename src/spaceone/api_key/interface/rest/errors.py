@@ -3,7 +3,7 @@
 spaceone-core 2.0.144 raises HTTPException(detail={"code", "message"}), which
 FastAPI returns as {"detail": {"code": ..., "message": ...}}. The console
 reads that shape, so every error of these routes has it, including request
-validation errors, which FastAPI would otherwise answer with 422.
+validation errors, which FastAPI would otherwise return as 422.
 """
 
 import logging
