@@ -197,3 +197,24 @@ def test_invalid_configuration_stops_rest_server(tmp_path, own_mongo):
         service.stop()
 
     assert "API_KEY_MAX_TTL_DAYS" in log_path.read_text()
+
+
+def test_start_keeps_conflicting_existing_index(tmp_path, own_mongo, domain_id):
+    """An index made elsewhere with other options must not stop the server from starting."""
+    from pymongo import MongoClient
+
+    client = MongoClient(own_mongo.uri, username=stack.DB_USER, password=own_mongo.password)
+    client[stack.DB_NAME].api_key.create_index([("api_key_id", 1)], name="api_key_id_1")
+    client.close()
+
+    service = start_service(tmp_path, own_mongo)
+    channel, stub = open_stub(service)
+    try:
+        info = create_key(stub, domain_id)
+        verified = call(stub, "verify", verify_request(domain_id, info.api_key_id))
+    finally:
+        channel.close()
+        service.stop()
+
+    assert verified.api_key_id == info.api_key_id
+    assert "Kept an existing index of api_key" in (tmp_path / "grpc.log").read_text()

@@ -11,7 +11,7 @@ calls return UNAVAILABLE meanwhile.
 import logging
 import threading
 
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, OperationFailure
 
 from spaceone.api_key.model.api_key_model import APIKey
 from spaceone.api_key.model.domain_secret_model import DomainSecret
@@ -29,7 +29,7 @@ def ensure_indexes() -> None:
 def _create_all(first_try: bool = False) -> bool:
     try:
         for model in (APIKey, DomainSecret):
-            model.ensure_indexes()
+            _create_model_indexes(model)
     except ConnectionFailure as exc:
         log = _LOGGER.warning if first_try else _LOGGER.debug
         log("Could not create indexes, MongoDB is unreachable; retrying every %s s. reason=%s",
@@ -37,6 +37,24 @@ def _create_all(first_try: bool = False) -> bool:
         return False
     _LOGGER.debug("Indexes are in place")
     return True
+
+
+def _create_model_indexes(model) -> None:
+    """Create each index of the model on its own, so that one conflict does not skip the others.
+
+    An index that already exists under the same name or keys with other
+    options (MongoDB codes 85 and 86), for example one made by an older
+    release or by the identity service sharing the collection, is kept and
+    logged: the server still starts.
+    """
+    collection = model._get_collection()
+    for spec in model._meta["index_specs"]:
+        options = {key: value for key, value in spec.items() if key != "fields"}
+        try:
+            collection.create_index(spec["fields"], **options)
+        except OperationFailure as exc:
+            _LOGGER.warning("Kept an existing index of %s instead of creating %s: code=%s %s",
+                            collection.name, spec["fields"], exc.code, exc.details.get("codeName", "") if exc.details else "")
 
 
 def _retry_until_created() -> None:
